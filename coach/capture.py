@@ -1,0 +1,469 @@
+"""Frame sources (webcam, video file, image folder) and an mp4 writer: the OpenCV adapter.
+
+``cv2`` is imported here (and in the rendering module) only. The webcam source is the one place
+in the program that reads the clock (``time.monotonic``); files and folders get their time from
+the frame index (``t = index / fps``), so analysing a file is reproducible.
+
+Every source yields :class:`coach.types.Frame` objects: ``image`` (H, W, 3) uint8 BGR exactly as
+captured (never mirrored), ``t`` in seconds since the source started, ``index`` 0-based.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+# FFmpeg (inside OpenCV) prints its own errors straight to stderr ("moov atom not found");
+# we report problems in one line ourselves. Set OPENCV_FFMPEG_LOGLEVEL=16 to see them again.
+# Must be set before OpenCV opens its first video, hence at import time.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .errors import CaptureError
+from .types import Frame
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+# Frame rate assumed when a video container reports none (0 or NaN), in frames per second.
+# 30 is the most common phone/webcam rate; lower it only if your files are typically 24/25 fps.
+DEFAULT_FPS = 30.0
+# Container frame rates above this (frames per second) are treated as bogus (some muxers write
+# 1000 or 90000 as a timebase). Raise it only for genuine high-speed footage.
+MAX_PLAUSIBLE_FPS = 480.0
+# Webcam: consecutive failed reads before the camera is considered gone (count of reads,
+# ~1 s at 30 fps). Raise it for flaky USB cameras that drop out briefly; lower it to notice an
+# unplugged camera sooner.
+WEBCAM_MAX_FAILED_READS = 30
+# Webcam: seconds to wait for the capture thread to stop on close(). Raise it if a slow driver
+# warns about releasing a camera that is still being read; lowering it makes Ctrl-C snappier.
+WEBCAM_JOIN_TIMEOUT_S = 2.0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class FrameSource:
+    """An iterable of :class:`~coach.types.Frame` (single pass).
+
+    Attributes:
+        name: short human-readable name ("camera 0", the file or folder name).
+        fps: frames per second (the container's, the folder rate, or the camera's nominal rate).
+        size: (width, height) in pixels of the first frame, or None until known.
+        frame_count: number of frames if known in advance (container estimate for videos),
+            else None (webcam).
+        is_live: True for a webcam.
+        warnings: one-line notes about things that were worked around (missing fps,
+            unreadable images, early end of a video); the caller may show them.
+    """
+
+    name: str
+    fps: float
+    size: Optional[tuple[int, int]]
+    frame_count: Optional[int]
+    is_live: bool
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self._closed = False
+
+    def _frames(self) -> Iterator[Frame]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._closed:
+            return iter(())
+        return self._frames()
+
+    def close(self) -> None:
+        """Release the device or file. Safe to call twice."""
+        self._closed = True
+
+    def __enter__(self) -> "FrameSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} fps={self.fps:g} size={self.size}>"
+
+
+def _as_bgr(image: np.ndarray) -> Optional[np.ndarray]:
+    """Coerce a decoded image to (H, W, 3) uint8 BGR; None if that is impossible."""
+    if image is None or image.size == 0:
+        return None
+    if image.dtype != np.uint8:
+        if image.dtype == np.uint16:
+            image = (image >> 8).astype(np.uint8)
+        else:
+            return None
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    elif image.ndim == 3 and image.shape[2] == 1:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim != 3 or image.shape[2] != 3:
+        return None
+    return np.ascontiguousarray(image)
+
+
+class _QuietOpenCV:
+    """Silence OpenCV's own WARN lines (e.g. 'can't open camera by index') while probing;
+    we report the problem ourselves in one line."""
+
+    # OpenCV log level 0 = silent; it also routes FFmpeg's messages ("moov atom not found").
+    _SILENT = 0
+
+    def __enter__(self):
+        try:
+            self._old = cv2.getLogLevel()
+            cv2.setLogLevel(self._SILENT)
+        except (AttributeError, cv2.error):  # builds without the logging API
+            self._old = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            cv2.setLogLevel(self._old)
+
+
+class VideoFileSource(FrameSource):
+    """Frames of a video file; ``t = index / fps`` with fps from the container."""
+
+    is_live = False
+
+    def __init__(self, path: Path, display: str) -> None:
+        super().__init__()
+        self.path = path
+        self.name = path.name
+        bad = CaptureError(f"cannot read video '{display}': not a video file or it is corrupt")
+        with _QuietOpenCV():
+            cap = cv2.VideoCapture(str(path))
+        if not cap.isOpened():
+            cap.release()
+            raise bad
+        ok, first = cap.read()
+        first = _as_bgr(first) if ok else None
+        if first is None:
+            cap.release()
+            raise bad
+        self._cap = cap
+        self._first: Optional[np.ndarray] = first
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if not math.isfinite(fps) or fps <= 0.0 or fps > MAX_PLAUSIBLE_FPS:
+            self.warnings.append(
+                f"video '{display}' reports no usable frame rate ({fps:g}); assuming {DEFAULT_FPS:g} fps"
+            )
+            fps = DEFAULT_FPS
+        self.fps = fps
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.frame_count = int(count) if count and math.isfinite(count) and count > 0 else None
+        self.size = (int(first.shape[1]), int(first.shape[0]))
+        self._display = display
+
+    def _frames(self) -> Iterator[Frame]:
+        index = 0
+        if self._first is not None:
+            image, self._first = self._first, None
+            yield Frame(image=image, t=index / self.fps, index=index)
+            index += 1
+        while not self._closed:
+            ok, image = self._cap.read()
+            if not ok:
+                break
+            image = _as_bgr(image)
+            if image is None:
+                self.warnings.append(f"video '{self._display}': skipped undecodable frame {index}")
+                index += 1
+                continue
+            yield Frame(image=image, t=index / self.fps, index=index)
+            index += 1
+        if not self._closed and self.frame_count is not None and index < self.frame_count - 1:
+            # Containers often over-count by one; a bigger gap means a truncated/corrupt file.
+            self.warnings.append(
+                f"video '{self._display}' ended after {index} of {self.frame_count} frames (file may be truncated)"
+            )
+
+    def close(self) -> None:
+        super().close()
+        cap, self._cap = getattr(self, "_cap", None), None
+        if cap is not None:
+            cap.release()
+
+
+def _natural_key(name: str) -> list:
+    """Sort key so that 'img2.png' < 'img10.png' (case-insensitive)."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+class ImageFolderSource(FrameSource):
+    """The images (png/jpg/jpeg/bmp) in a folder in natural order; ``t = index / folder_fps``.
+
+    ``index`` is the image's position in the sorted file list, so an unreadable image (skipped
+    with a warning) leaves a gap in indices and times rather than shifting the later images.
+    """
+
+    is_live = False
+
+    def __init__(self, path: Path, display: str, folder_fps: float) -> None:
+        super().__init__()
+        if not (math.isfinite(folder_fps) and folder_fps > 0):
+            raise CaptureError(f"folder frame rate must be a positive number of frames per second, got {folder_fps}")
+        self.path = path
+        self.name = path.name or str(path)
+        self.fps = float(folder_fps)
+        try:
+            files = [p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+        except OSError as exc:
+            raise CaptureError(f"cannot read folder '{display}': {exc.strerror or exc}") from None
+        if not files:
+            raise CaptureError(
+                f"no images in folder '{display}' (looking for {', '.join(IMAGE_SUFFIXES)} files)"
+            )
+        self._files = sorted(files, key=lambda p: _natural_key(p.name))
+        self.frame_count = len(self._files)
+        self._display = display
+        # Read up to the first readable image now, so size is known and an all-junk folder fails early.
+        self._first: Optional[tuple[int, np.ndarray]] = None
+        for i, file in enumerate(self._files):
+            image = self._read(file)
+            if image is not None:
+                self._first = (i, image)
+                break
+        if self._first is None:
+            raise CaptureError(f"no readable images in folder '{display}'")
+        self.size = (int(self._first[1].shape[1]), int(self._first[1].shape[0]))
+
+    def _read(self, file: Path) -> Optional[np.ndarray]:
+        with _QuietOpenCV():
+            try:
+                # np.fromfile + imdecode also handles non-ASCII paths on Windows.
+                data = np.fromfile(str(file), dtype=np.uint8)
+                image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+            except (OSError, cv2.error):
+                image = None
+        image = _as_bgr(image) if image is not None else None
+        if image is None:
+            self.warnings.append(f"skipped unreadable image '{file.name}'")
+        return image
+
+    def _frames(self) -> Iterator[Frame]:
+        if self._first is None:
+            return
+        start, image = self._first
+        self._first = None
+        yield Frame(image=image, t=start / self.fps, index=start)
+        for index in range(start + 1, len(self._files)):
+            if self._closed:
+                return
+            image = self._read(self._files[index])
+            if image is None:
+                continue
+            yield Frame(image=image, t=index / self.fps, index=index)
+
+
+class WebcamSource(FrameSource):
+    """A live camera. ``t = time.monotonic() - t0`` when the frame was read (t0 = opening).
+
+    A background thread reads the camera continuously and keeps only the NEWEST frame; the
+    iterator hands that frame out. So when pose inference is slower than the camera, stale
+    frames are dropped instead of queueing up in the driver's buffer (which would add several
+    frame periods of lag). ``index`` counts the frames handed out (0, 1, 2, ...); frames the
+    reader dropped are not counted.
+    """
+
+    is_live = True
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.name = f"camera {index}"
+        self.camera_index = index
+        self.frame_count = None
+        missing = CaptureError(f"no camera at index {index} (use --source PATH to analyse a video file)")
+        with _QuietOpenCV():
+            cap = cv2.VideoCapture(index)
+            opened = cap.isOpened()
+            if opened:
+                # Ask the driver for a 1-frame buffer: less lag. Not every backend honours it.
+                cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+                t0 = time.monotonic()
+                ok, first = cap.read()
+                t_first = time.monotonic() - t0
+        first = _as_bgr(first) if opened and ok else None
+        if first is None:
+            cap.release()
+            raise missing
+        self._cap = cap
+        self._t0 = t0
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if not math.isfinite(fps) or fps <= 0.0 or fps > MAX_PLAUSIBLE_FPS:
+            self.warnings.append(f"camera {index} reports no frame rate; assuming {DEFAULT_FPS:g} fps")
+            fps = DEFAULT_FPS
+        self.fps = fps
+        self.size = (int(first.shape[1]), int(first.shape[0]))
+        self._cond = threading.Condition()
+        self._latest: Optional[tuple[np.ndarray, float]] = (first, t_first)
+        self._seq = 1  # number of frames the reader has produced
+        self._ended = False
+        self._stop = False
+        self._thread = threading.Thread(target=self._reader, name=f"webcam-{index}", daemon=True)
+        self._thread.start()
+
+    def _reader(self) -> None:
+        failures = 0
+        while True:
+            with self._cond:
+                if self._stop:
+                    break
+            ok, image = self._cap.read()
+            t = time.monotonic() - self._t0
+            image = _as_bgr(image) if ok else None
+            with self._cond:
+                if image is None:
+                    failures += 1
+                    if failures >= WEBCAM_MAX_FAILED_READS:
+                        self.warnings.append(f"{self.name} stopped delivering frames")
+                        self._ended = True
+                        self._cond.notify_all()
+                        return
+                    continue
+                failures = 0
+                self._latest = (image, t)
+                self._seq += 1
+                self._cond.notify_all()
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def _frames(self) -> Iterator[Frame]:
+        index = 0
+        seen = 0
+        while True:
+            with self._cond:
+                while self._seq == seen and not self._ended and not self._stop:
+                    self._cond.wait()
+                if self._stop or (self._seq == seen and self._ended):
+                    return
+                seen = self._seq
+                image, t = self._latest  # type: ignore[misc]
+            yield Frame(image=image, t=t, index=index)
+            index += 1
+
+    def close(self) -> None:
+        super().close()
+        cond = getattr(self, "_cond", None)
+        if cond is not None:
+            with cond:
+                self._stop = True
+                cond.notify_all()
+            if self._thread.is_alive() and self._thread is not threading.current_thread():
+                self._thread.join(WEBCAM_JOIN_TIMEOUT_S)
+        cap, self._cap = getattr(self, "_cap", None), None
+        if cap is not None:
+            cap.release()
+
+
+def open_source(spec: Union[str, int, os.PathLike], *, folder_fps: float = 30.0) -> FrameSource:
+    """Open a frame source.
+
+    spec: an int or a string of digits -> webcam index; an existing video file; or a folder of
+        images (png/jpg/jpeg/bmp, natural sort order).
+    folder_fps: frames per second assigned to an image folder (t = index / folder_fps).
+
+    Raises CaptureError with one line: no camera at that index, no such file, unreadable/corrupt
+    video, empty folder.
+    """
+    if isinstance(spec, bool):
+        raise CaptureError(f"invalid source {spec!r}")
+    if isinstance(spec, int):
+        return WebcamSource(spec)
+    display = os.fspath(spec)
+    if isinstance(display, bytes):
+        display = os.fsdecode(display)
+    if display.strip().isdigit():
+        return WebcamSource(int(display.strip()))
+    path = Path(display).expanduser()
+    if path.is_dir():
+        return ImageFolderSource(path, display, folder_fps)
+    if not path.exists():
+        raise CaptureError(f"no such file: '{display}'")
+    if not os.access(path, os.R_OK):
+        raise CaptureError(f"cannot read video '{display}': permission denied")
+    return VideoFileSource(path, display)
+
+
+class VideoWriter:
+    """Write BGR frames to an mp4 file ('mp4v' codec) that OpenCV can read back.
+
+    path: output file (written directly, so a crash keeps the frames written so far; the
+        container index may then be missing, which most players tolerate).
+    fps: frames per second of the output.
+    size: (width, height) in pixels; frames of another size are resized to it (OpenCV would
+        otherwise drop them silently).
+    Raises CaptureError("cannot write video '<path>'...") when the file cannot be opened.
+    """
+
+    FOURCC = "mp4v"
+
+    def __init__(self, path: Union[str, os.PathLike], fps: float, size: tuple[int, int]) -> None:
+        self.path = Path(path)
+        self.frames_written = 0
+        self._writer = None
+        display = os.fspath(path)
+        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+            raise CaptureError(f"cannot write video '{display}': frame rate must be positive, got {fps}")
+        w, h = int(size[0]), int(size[1])
+        if w <= 0 or h <= 0:
+            raise CaptureError(f"cannot write video '{display}': bad frame size {size}")
+        if not self.path.parent.is_dir():
+            raise CaptureError(f"cannot write video '{display}': folder '{self.path.parent}' does not exist")
+        self.fps = float(fps)
+        self.size = (w, h)
+        with _QuietOpenCV():
+            writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self.FOURCC), self.fps, self.size)
+        if not writer.isOpened():
+            writer.release()
+            raise CaptureError(f"cannot write video '{display}'")
+        self._writer = writer
+
+    def write(self, image_bgr: np.ndarray) -> None:
+        """Append one (H, W, 3) uint8 BGR frame; resized to ``size`` if it differs."""
+        if self._writer is None:
+            raise RuntimeError("VideoWriter is closed")
+        image = _as_bgr(image_bgr)
+        if image is None:
+            raise ValueError(f"VideoWriter.write needs an (H,W,3) uint8 image, got {getattr(image_bgr, 'shape', None)}")
+        if (image.shape[1], image.shape[0]) != self.size:
+            image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+        self._writer.write(image)
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Finish the file. Safe to call twice."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.release()
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def display_available() -> bool:
+    """True if a window can be shown, decided WITHOUT calling cv2.imshow (which aborts the
+    process when there is no display). Linux/BSD need $DISPLAY or $WAYLAND_DISPLAY;
+    macOS and Windows always have one."""
+    if sys.platform == "darwin" or sys.platform.startswith("win"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -1,0 +1,126 @@
+"""Form checks -> findings. Frame checks watch continuously; rep checks judge a finished rep.
+
+A finding is produced only from a definite False: unknown (NaN) values never fire a cue.
+Frame checks are debounced: the fault must last ``for_s`` seconds. While a fault persists a
+finding is produced every frame; the cue policy decides when to speak (cooldowns).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import numpy as np
+
+from .conditions import evaluate, failing_value
+from .rules.schema import Check
+from .types import Finding, RepEvent
+
+# A rep statistic is unknown unless at least this share of the rep's frames had the measure.
+# Raise to demand more evidence before judging a rep; lower for measures that often drop out.
+MIN_KNOWN_SHARE = 0.5
+
+
+@dataclass
+class _RepLog:
+    """What happened during one attempt: per-frame times, phases and measure values."""
+
+    baseline: dict[str, float] = field(default_factory=dict)
+    t: list[float] = field(default_factory=list)
+    phases: list[Optional[str]] = field(default_factory=list)
+    values: list[Mapping[str, float]] = field(default_factory=list)
+    faults: set[str] = field(default_factory=set)
+
+    def stat(self, measure: str, stat: str) -> float:
+        v = np.array([vals.get(measure, math.nan) for vals in self.values], float)
+        ok = ~np.isnan(v)
+        if len(v) == 0 or ok.sum() < max(3, MIN_KNOWN_SHARE * len(v)):
+            return math.nan
+        v = v[ok]
+        if stat == "min":
+            return float(v.min())
+        if stat == "max":
+            return float(v.max())
+        if stat == "mean":
+            return float(v.mean())
+        if stat == "range":
+            return float(v.max() - v.min())
+        if stat == "drift":
+            b = self.baseline.get(measure, math.nan)
+            return float(np.max(np.abs(v - b))) if not math.isnan(b) else math.nan
+        raise ValueError(stat)
+
+    def phase_duration(self, phase: str) -> float:
+        total = 0.0
+        for k in range(1, len(self.t)):
+            if self.phases[k - 1] == phase:
+                total += self.t[k] - self.t[k - 1]
+        return total
+
+
+class CheckRunner:
+    """Runs one exercise's checks for one side (None when not counting per side)."""
+
+    def __init__(self, checks: tuple[Check, ...], side: Optional[str] = None):
+        self.frame_checks = [c for c in checks if c.scope == "frame"]
+        self.rep_checks = [c for c in checks if c.scope == "rep"]
+        self.side = side
+        self._bad_since: dict[str, float] = {}
+        self.log: Optional[_RepLog] = None
+        self.last_rep_faults: set[str] = set()
+
+    def _finding(self, c: Check, t: float, value: float) -> Finding:
+        return Finding(check_id=c.id, severity=c.severity, t=t, value=value, message=c.message,
+                       voice=c.voice or None, cooldown_s=c.cooldown_s, side=self.side)
+
+    def step(self, t: float, phase: Optional[str], in_rep: bool, values: Mapping[str, float],
+             events: list[RepEvent], active: bool = True, view: Optional[str] = None) -> list[Finding]:
+        """One frame: ``phase`` after this frame's events; ``active`` False (wrong view,
+        person not in frame) suspends frame checks; ``view`` is the current camera view
+        (None = unknown), which view-limited checks need to know."""
+        findings: list[Finding] = []
+        for e in events:
+            if e.kind == "phase" and in_rep and self.log is None:
+                self.log = _RepLog(baseline=dict(values))
+            elif e.kind == "cycle" and self.log is not None:
+                if e.reason is None and active:  # counted (and watchable): judge the rep
+                    findings.extend(self._judge_rep(t, view))
+                self.last_rep_faults = set(self.log.faults)
+                self.log = None
+            elif e.kind in ("incomplete", "timeout") or (e.kind == "phase" and not in_rep):
+                self.log = None
+        if self.log is not None:
+            self.log.t.append(t)
+            self.log.phases.append(phase)
+            self.log.values.append(values)
+            for k, v in values.items():  # baseline fills in once a measure becomes known
+                if math.isnan(self.log.baseline.get(k, math.nan)) and not math.isnan(v):
+                    self.log.baseline[k] = v
+        for c in self.frame_checks:
+            ok: Optional[bool] = None
+            if (active and phase is not None and (not c.during or phase in c.during)
+                    and (not c.views or view in c.views)):
+                baseline = self.log.baseline if self.log is not None else None
+                ok = evaluate(c.expect, values, baseline=baseline)
+            if ok is False:
+                since = self._bad_since.setdefault(c.id, t)
+                if t - since >= c.for_s:
+                    findings.append(self._finding(c, t, failing_value(c.expect, values)))
+                    if self.log is not None:
+                        self.log.faults.add(c.id)
+            else:
+                self._bad_since.pop(c.id, None)
+        return findings
+
+    def _judge_rep(self, t: float, view: Optional[str]) -> list[Finding]:
+        log = self.log
+        out = []
+        for c in self.rep_checks:
+            if c.views and view not in c.views:
+                continue
+            ok = evaluate(c.expect, {}, baseline=log.baseline, rep_stat=log.stat, phase_duration=log.phase_duration)
+            if ok is False:
+                value = log.stat(c.expect.measure, c.expect.stat or "drift") if c.expect.measure else math.nan
+                out.append(self._finding(c, t, value))
+                log.faults.add(c.id)
+        return out

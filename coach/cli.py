@@ -1,0 +1,266 @@
+"""Command line: `coach run|analyze|list|demo|check-rules|schema`.
+
+Exit codes: 0 ok, 1 runtime failure (file, camera, video, model), 2 usage or rule-file error.
+User errors print one line (rule-file errors: one line per problem), never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import __version__
+from .errors import CoachError, RuleFileError, UsageError
+
+log = logging.getLogger("coach")
+
+LANGS = ("en", "es")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="coach", description="Form Coach: counts reps and coaches exercise form "
+                                "from a camera or a video, using MediaPipe pose landmarks.")
+    p.add_argument("--version", action="version", version=f"coach {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="more log output on stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp, output_help: str):
+        sp.add_argument("--output", metavar="FILE.mp4", help=output_help)
+        sp.add_argument("--model", metavar="PATH", help="an official MediaPipe pose_landmarker .task "
+                        "(lite/full/heavy); default: the full model built offline from the mediapipe wheel")
+        sp.add_argument("--record", metavar="FILE.npz", help="save every frame's landmarks (replay with analyze)")
+        sp.add_argument("--lang", choices=LANGS, default="en", help="language of cues (default en)")
+
+    r = sub.add_parser("run", help="coach an exercise live (webcam) or on a video")
+    r.add_argument("exercise", help="exercise id (see 'coach list') or path to a rule file")
+    r.add_argument("--source", default="0", help="webcam index (default 0), video file or image folder")
+    r.add_argument("--no-window", action="store_true", help="do not open a window")
+    common(r, "also write the annotated video here")
+
+    a = sub.add_parser("analyze", help="count reps and check form on a video, image folder or landmark recording")
+    a.add_argument("video", help="video file, image folder, or a .npz landmark recording")
+    a.add_argument("--exercise", required=True, help="exercise id or path to a rule file")
+    a.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    common(a, "write the annotated video here")
+
+    sub.add_parser("list", help="list the exercises").add_argument("--json", action="store_true")
+
+    d = sub.add_parser("demo", help="the whole pipeline on an embedded synthetic session (no camera needed)")
+    d.add_argument("--output", default="coach_demo.mp4", metavar="FILE.mp4", help="annotated video (default coach_demo.mp4)")
+    d.add_argument("--lang", choices=LANGS, default="en")
+    d.add_argument("--json", action="store_true", help="print the summaries as JSON")
+
+    c = sub.add_parser("check-rules", help="validate rule files (default: the exercise library)")
+    c.add_argument("paths", nargs="*", help="rule files or folders")
+
+    sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="coach: %(message)s", stream=sys.stderr)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return _COMMANDS[args.command](args)
+    except RuleFileError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return e.exit_code
+    except CoachError as e:
+        print(f"coach: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("coach: stopped", file=sys.stderr)
+        return 130
+
+
+# ------------------------------------------------------------------------------ commands
+
+def _open_pose_stream(spec: str, model: Optional[str], live_default: bool):
+    """(items iterator, closers, fps, size, name) for a camera/video/folder/recording."""
+    from .runner import recording_items, video_items
+    if spec.endswith(".npz"):
+        from .pose.recording import load_recording
+        rec = load_recording(spec)
+        return recording_items(rec), [], rec.fps, rec.image_size, Path(spec).name, rec
+    from .capture import open_source
+    from .library import pipeline_params
+    from .pose.landmarker import PoseEstimator
+    source = open_source(spec)
+    try:
+        est = PoseEstimator(model, live=source.is_live, **pipeline_params().section("pose"))
+    except BaseException:
+        source.close()
+        raise
+    for w in source.warnings:
+        log.warning("%s", w)
+    return video_items(source, est), [source.close, est.close], source.fps, source.size, source.name, None
+
+
+def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
+    from .library import find_exercise, pipeline_params
+    from .runner import Session, console_sink
+    from .rules.schema import text
+    ex = find_exercise(args.exercise)
+    params = pipeline_params()
+    items, closers, fps, size, name, rec = _open_pose_stream(spec, args.model, live_window)
+    sinks, closers = [], list(closers)
+    session = Session(ex, params, lang=args.lang, fps=None if spec.isdigit() else fps, source_name=name,
+                      watch_rules=watch)
+    title = text(ex.name, args.lang)
+    try:
+        if rec is not None and args.output:
+            from .runner import recording_items
+            items = recording_items(rec, canvas=True)
+        if args.output:
+            sinks.append(_video_sink(args.output, fps, size, title, closers))
+        if args.record:
+            sinks.append(_record_sink(args.record, fps, size, name, closers))
+        if live_window:
+            from .capture import display_available
+            if display_available():
+                sinks.append(_window_sink(title, mirror=spec.isdigit(), closers=closers))
+            else:
+                log.warning("no display found: running without a window%s",
+                            "" if args.output else " (use --output FILE.mp4 to see the overlay)")
+        if console:
+            sinks.append(console_sink())
+    except BaseException:
+        for c in closers:
+            c()
+        raise
+    return session, items, sinks, closers
+
+
+def _video_sink(path, fps, size, title, closers):
+    from .capture import VideoWriter
+    from .render import draw_overlay
+    state = {"w": None}
+
+    def sink(r, image):
+        if image is None:
+            return
+        if state["w"] is None:
+            h, w = image.shape[:2]
+            state["w"] = VideoWriter(path, fps or 30.0, (w, h))
+            closers.append(state["w"].close)
+        state["w"].write(draw_overlay(image.copy(), r, title))
+    return sink
+
+
+def _record_sink(path, fps, size, name, closers):
+    from .pose.recording import RecordingWriter
+    state = {"w": None, "last_flush": None}
+
+    def sink(r, image):
+        if state["w"] is None:
+            h, w = image.shape[:2] if image is not None else (size[1], size[0])
+            state["w"] = RecordingWriter(path, fps or 30.0, (w, h), {"source": name, "coach_version": __version__})
+            closers.append(state["w"].close)
+        state["w"].append(r.t, r.index, r.pose)  # the smoothed pose is derived: record the raw one
+        if state["last_flush"] is None or r.t - state["last_flush"] >= 5.0:  # flush every 5 s of session
+            state["w"].flush()
+            state["last_flush"] = r.t
+    return sink
+
+
+def _window_sink(title, mirror, closers):
+    from .render import Window, draw_overlay
+    win = Window()
+    closers.append(win.close)
+
+    def sink(r, image):
+        if image is None:
+            return None
+        img = image[:, ::-1].copy() if mirror else image.copy()
+        return win.show(draw_overlay(img, r, title, mirror=mirror))
+    return sink
+
+
+def cmd_run(args) -> int:
+    from .runner import format_summary
+    session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
+                                              watch=True)
+    summary = session.run(items, sinks, closers)
+    print(format_summary(summary, args.lang))
+    if args.output:
+        print(f"annotated video: {args.output}")
+    return 0
+
+
+def cmd_analyze(args) -> int:
+    from .runner import format_summary
+    session, items, sinks, closers = _session(args, args.video, live_window=False, console=False, watch=False)
+    summary = session.run(items, sinks, closers)
+    if summary["frames"] == 0:
+        raise CoachError(f"no frames could be read from '{args.video}'")
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(format_summary(summary, args.lang))
+    return 0
+
+
+def cmd_list(args) -> int:
+    from .library import exercise_ids, exercises_dir
+    from .rules.loader import load_exercise
+    from .rules.schema import text
+    rows = []
+    for ex_id in exercise_ids():
+        try:
+            ex = load_exercise(exercises_dir() / f"{ex_id}.toml")
+            rows.append({"id": ex.id, "name": text(ex.name), "name_es": text(ex.name, "es"), "views": list(ex.views),
+                         "side": ex.side})
+        except RuleFileError as e:
+            rows.append({"id": ex_id, "error": e.problems[0]})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    width = max((len(r["id"]) for r in rows), default=10)
+    for r in rows:
+        if "error" in r:
+            print(f"{r['id']:<{width}}  (invalid: {r['error']})")
+        else:
+            print(f"{r['id']:<{width}}  {r['name']}  [{', '.join(r['views'])}]")
+    print(f"\n{len(rows)} exercises in {exercises_dir()}")
+    return 0
+
+
+def cmd_check_rules(args) -> int:
+    from .library import exercises_dir
+    from .rules.loader import check_files, rule_files
+    paths = args.paths or [str(exercises_dir())]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {missing[0]}")
+    files = rule_files(paths)
+    if not files:
+        raise UsageError(f"no .toml rule files in {', '.join(paths)}")
+    problems = check_files(files)
+    if problems:
+        raise RuleFileError(problems)
+    print(f"{len(files)} rule file{'s' if len(files) != 1 else ''} OK")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .rules.jsonschema import json_schema
+    print(json.dumps(json_schema(), indent=1))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+    return run_demo(args.output, lang=args.lang, as_json=args.json)
+
+
+_COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-rules": cmd_check_rules,
+             "schema": cmd_schema, "demo": cmd_demo}

@@ -1,0 +1,84 @@
+"""Three-valued evaluation of rule-file conditions: True, False, or None (unknown).
+
+Unknown is not false: a NaN measure makes its condition unknown, and only a definite False
+can fire a cue, only a definite True can advance a phase.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping, Optional
+
+from .rules.schema import Condition
+
+Tri = Optional[bool]
+
+
+def _threshold(v: float, above: Optional[float], below: Optional[float]) -> Tri:
+    if v is None or math.isnan(v):
+        return None
+    if above is not None and not v > above:
+        return False
+    if below is not None and not v < below:
+        return False
+    return True
+
+
+def _combine(kind: str, results: list[Tri]) -> Tri:
+    if kind == "all":
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
+    if any(r is True for r in results):
+        return True
+    return None if any(r is None for r in results) else False
+
+
+def evaluate(cond: Condition, values: Mapping[str, float], *,
+             baseline: Optional[Mapping[str, float]] = None,
+             rep_stat: Optional[Callable[[str, str], float]] = None,
+             phase_duration: Optional[Callable[[str], float]] = None) -> Tri:
+    """Evaluate ``cond`` on the current ``values`` (name -> value, NaN unknown).
+
+    baseline: measure values at rep start (for max_drift); None outside a rep -> unknown.
+    rep_stat(measure, stat): the statistic over the rep (rep checks), NaN if unknown.
+    phase_duration(phase): seconds spent in the phase during the rep (rep checks).
+    """
+    k = cond.kind
+    if k in ("all", "any"):
+        return _combine(k, [evaluate(c, values, baseline=baseline, rep_stat=rep_stat,
+                                     phase_duration=phase_duration) for c in cond.children])
+    if k == "threshold":
+        return _threshold(values.get(cond.measure, math.nan), cond.above, cond.below)
+    if k == "drift":
+        if baseline is None:
+            return None
+        if rep_stat is not None:  # rep scope: the largest drift over the rep
+            v = rep_stat(cond.measure, "drift")
+        else:
+            v = abs(values.get(cond.measure, math.nan) - baseline.get(cond.measure, math.nan))
+        return _threshold(v, None, None) if math.isnan(v) else v <= cond.max_drift
+    if k == "stat":
+        if rep_stat is None:
+            return None
+        return _threshold(rep_stat(cond.measure, cond.stat), cond.above, cond.below)
+    if k == "duration":
+        if phase_duration is None:
+            return None
+        d = phase_duration(cond.phase)
+        if cond.min_duration_s is not None and d < cond.min_duration_s:
+            return False
+        if cond.max_duration_s is not None and d > cond.max_duration_s:
+            return False
+        return True
+    raise ValueError(f"unknown condition kind {k!r}")  # pragma: no cover
+
+
+def failing_value(cond: Condition, values: Mapping[str, float]) -> float:
+    """The value of the first measure in ``cond`` (for reporting a finding), NaN if none."""
+    if cond.measure:
+        return float(values.get(cond.measure, math.nan))
+    for c in cond.children:
+        v = failing_value(c, values)
+        if not math.isnan(v):
+            return v
+    return math.nan

@@ -1,0 +1,254 @@
+"""The coach's pure core: one Pose (or None) at time t -> one FrameResult.
+
+pose -> smoothing -> measures (per side) -> view -> rep counters -> checks -> cue policy.
+No I/O, no clock: a recorded session replays to exactly the same results.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from . import measures as M
+from .checks import CheckRunner
+from .feedback.policy import Candidate, CuePolicy
+from .landmarks import INDEX, SIDES, resolve
+from .library import PipelineParams
+from .messages import message, parts_text, views_text
+from .reps import RepCounter
+from .rules.schema import Exercise
+from .smoothing import OneEuroParams, PoseSmoother
+from .types import Finding, FrameResult, Measures, Pose, RepEvent
+from .view import ViewTracker
+
+NAN = float("nan")
+
+
+class _Unit:
+    """A rep counter with its checks, for one side (or for the whole exercise)."""
+
+    def __init__(self, ex: Exercise, side: Optional[str]):
+        self.side = side
+        self.counter = RepCounter(ex.rep, side)
+        self.checks = CheckRunner(ex.checks, side)
+
+
+class Coach:
+    def __init__(self, exercise: Exercise, params: PipelineParams, lang: str = "en"):
+        self.params = params
+        self.lang = lang
+        sm = params.section("smoothing")
+        self.smoother = PoseSmoother(OneEuroParams(**sm), min_visibility=exercise.min_visibility)
+        view = params.section("view")
+        self.view_wrong_for_s = view.pop("wrong_for_s", 2.0)
+        self.views = ViewTracker(**view)
+        fb = params.section("feedback")
+        self.system_cooldown_s = fb.pop("system_cooldown_s", 12.0)
+        self.policy = CuePolicy(lang=lang, **fb)
+        self.setup_missing_for_s = params.section("setup").get("missing_for_s", 2.0)
+        side = params.section("side")
+        self.switch_margin = side.get("switch_margin", 0.15)
+        self.switch_time_s = side.get("switch_time_s", 1.0)
+        self._wrong_view_since: Optional[float] = None
+        self._missing_since: Optional[float] = None
+        self._side_ema = 0.0
+        self._last_t: Optional[float] = None
+        self.auto_side: Optional[str] = None
+        self.clean_streak = 0
+        self.count_offset: dict[Optional[str], int] = {}
+        self.load(exercise)
+
+    # ------------------------------------------------------------------ set-up
+    def load(self, exercise: Exercise) -> None:
+        """Start using (possibly edited) rules; reps already counted are kept."""
+        old = getattr(self, "units", {})
+        for key, u in old.items():
+            self.count_offset[key] = self.count_offset.get(key, 0) + u.counter.count
+        self.ex = exercise
+        self.units = ({s: _Unit(exercise, s) for s in SIDES} if exercise.side == "alternate"
+                      else {None: _Unit(exercise, None)})
+        self._sided = {n for n, m in exercise.measures.items()
+                       if m.kind != "left_right" and any("{" in l for l in m.landmarks)}
+        self._side_landmarks = {s: sorted({INDEX[resolve(l, s)] for n in self._sided
+                                           for l in exercise.measures[n].landmarks}) for s in SIDES}
+
+    # ------------------------------------------------------------------ measures
+    def _values(self, pose: Optional[Pose], side: Optional[str]) -> dict[str, float]:
+        ex = self.ex
+        out: dict[str, float] = {}
+        for name, spec in ex.measures.items():
+            if spec.kind != "left_right":
+                s = side if name in self._sided else None
+                out[name] = M.evaluate(spec, pose, s or "left", ex.min_visibility)
+        return out
+
+    def _measure_all(self, pose: Optional[Pose]) -> dict[Optional[str], dict[str, float]]:
+        """Measure values per unit key (None, or "left"/"right" for alternate)."""
+        ex = self.ex
+        per_side = {s: self._values(pose, s) for s in SIDES} if self._sided else {}
+        if not per_side:
+            base = self._values(pose, None)
+            per_side = {"left": base, "right": base}
+        mode = ex.side
+        if mode == "alternate":
+            out = {s: dict(per_side[s]) for s in SIDES}
+        elif mode == "both":
+            both = {}
+            for name in per_side["left"]:
+                pair = [per_side[s][name] for s in SIDES if not math.isnan(per_side[s][name])]
+                both[name] = float(np.mean(pair)) if pair else NAN
+            out = {None: both}
+        else:
+            chosen = mode if mode in SIDES else self.auto_side or "left"
+            out = {None: dict(per_side[chosen])}
+        for name, spec in ex.measures.items():
+            if spec.kind == "left_right":
+                diff = abs(per_side["left"].get(spec.of, NAN) - per_side["right"].get(spec.of, NAN))
+                for vals in out.values():
+                    vals[name] = diff
+        return out
+
+    def _update_auto_side(self, pose: Optional[Pose], t: float) -> None:
+        if self.ex.side != "auto" or pose is None or not self._sided:
+            return
+        score = {s: float(np.mean(pose.visibility[self._side_landmarks[s]])) for s in SIDES}
+        d = score["left"] - score["right"]
+        if self.auto_side is None:
+            self._side_ema = d
+            self.auto_side = "left" if d >= 0 else "right"
+            return
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        a = 1.0 - math.exp(-dt / self.switch_time_s) if self.switch_time_s > 0 else 1.0
+        self._side_ema += a * (d - self._side_ema)
+        if self.units[None].counter.in_rep:
+            return  # never switch sides in the middle of a rep
+        if self._side_ema > self.switch_margin:
+            self.auto_side = "left"
+        elif self._side_ema < -self.switch_margin:
+            self.auto_side = "right"
+
+    # ------------------------------------------------------------------ one frame
+    def step(self, pose: Optional[Pose], t: float, index: int) -> FrameResult:
+        ex = self.ex
+        pose = self.smoother(pose, t)
+        self._update_auto_side(pose, t)
+        self._last_t = t
+        values = self._measure_all(pose)
+        view = self.views.update(pose, t)
+        view_ok = None if view is None else view in ex.views
+        if view_ok is False:
+            self._wrong_view_since = t if self._wrong_view_since is None else self._wrong_view_since
+        else:
+            self._wrong_view_since = None
+        view_wrong = self._wrong_view_since is not None and t - self._wrong_view_since >= self.view_wrong_for_s
+
+        events: list[RepEvent] = []
+        findings: list[Finding] = []
+        candidates: list[Candidate] = []
+        for key, unit in self.units.items():
+            vals = values[key]
+            evs = unit.counter.step(t, vals)
+            events.extend(evs)
+            fs = unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, vals, evs,
+                                  active=pose is not None and not view_wrong, view=view)
+            findings.extend(fs)
+            for e in evs:
+                if e.kind == "incomplete":
+                    candidates.append(Candidate("rep", "tip", e.message or _msg("incomplete"), None, 4.0))
+                if e.kind == "cycle" and e.reason is None:
+                    self.clean_streak = 0 if unit.checks.last_rep_faults else self.clean_streak + 1
+                    every = ex.feedback.praise_every
+                    if every and self.clean_streak and self.clean_streak % every == 0:
+                        candidates.append(Candidate("praise", "info", ex.feedback.praise or _msg("praise"), None, 0.0))
+        for f in findings:
+            candidates.append(Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s))
+        candidates.extend(self._system_candidates(pose, t, view_wrong))
+        # order: severity first (policy), then rule-file order: findings keep check order
+        new_cue = self.policy.step(t, candidates)
+
+        active_key = self._active_unit_key()
+        counter = self.units[active_key].counter
+        hold_target = counter.hold_target
+        return FrameResult(
+            t=t, index=index, pose=pose, measures=Measures(t, _flatten(values)),
+            events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),
+            reps=self.total_reps, reps_by_side=self.reps_by_side, phase=counter.phase_name,
+            hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
+            hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
+            (ex.side if ex.side in SIDES else None),
+            display_measure=self._display(pose, values[active_key], active_key))
+
+    def finish(self, t: float, index: int) -> FrameResult:
+        """The stream ended: close reps that were on their way back to the start."""
+        events = []
+        for unit in self.units.values():
+            evs = unit.counter.finish(t)
+            unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, {}, evs, active=False)
+            events.extend(evs)
+        key = self._active_unit_key()
+        return FrameResult(t=t, index=index, pose=None, measures=Measures(t, {}), events=tuple(events),
+                           reps=self.total_reps, reps_by_side=self.reps_by_side,
+                           phase=self.units[key].counter.phase_name)
+
+    def _active_unit_key(self) -> Optional[str]:
+        if None in self.units:
+            return None
+        in_rep = [s for s, u in self.units.items() if u.counter.in_rep]
+        return in_rep[0] if in_rep else "left"
+
+    def _system_candidates(self, pose: Optional[Pose], t: float, view_wrong: bool) -> list[Candidate]:
+        ex = self.ex
+        cd = self.system_cooldown_s
+        if view_wrong:
+            return [Candidate("view", "warning", _msgs("wrong_view", lambda lang: {"views": views_text(ex.views, lang)}),
+                              None, cd)]
+        sides = SIDES if ex.side in ("both", "alternate") else [ex.side if ex.side in SIDES else self.auto_side or "left"]
+        needed = sorted({resolve(l, s) for l in ex.landmarks for s in sides})
+        missing = pose is None or any(pose.visibility[INDEX[n]] < ex.min_visibility for n in needed)
+        if not missing:
+            self._missing_since = None
+            return []
+        self._missing_since = t if self._missing_since is None else self._missing_since
+        if t - self._missing_since < self.setup_missing_for_s:
+            return []
+        if pose is None:
+            return [Candidate("setup", "warning", _msgs("no_person", lambda lang: {}), None, cd)]
+        gone = [n for n in needed if pose.visibility[INDEX[n]] < ex.min_visibility]
+        return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
+                          None, cd)]
+
+    def _display(self, pose: Optional[Pose], vals: dict[str, float], side: Optional[str]):
+        name = self.ex.display
+        spec = self.ex.measures.get(name)
+        if pose is None or spec is None or math.isnan(vals.get(name, NAN)) or not spec.landmarks:
+            return None
+        s = side or self.auto_side or (self.ex.side if self.ex.side in SIDES else "left")
+        lm = spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0]
+        xy = pose.image_xy[INDEX[resolve(lm, s)]]
+        return (name, float(vals[name]), (float(xy[0]), float(xy[1])))
+
+    # ------------------------------------------------------------------ totals
+    @property
+    def reps_by_side(self) -> dict[str, int]:
+        if None in self.units:
+            return {}
+        return {s: u.counter.count + self.count_offset.get(s, 0) for s, u in self.units.items()}
+
+    @property
+    def total_reps(self) -> int:
+        return sum(u.counter.count + self.count_offset.get(k, 0) for k, u in self.units.items())
+
+
+def _msg(key: str) -> dict[str, str]:
+    return {lang: message(key, lang) for lang in ("en", "es")}
+
+
+def _msgs(key: str, fmt) -> dict[str, str]:
+    return {lang: message(key, lang, **fmt(lang)) for lang in ("en", "es")}
+
+
+def _flatten(values: dict[Optional[str], dict[str, float]]) -> dict[str, float]:
+    if None in values:
+        return dict(values[None])
+    return {f"{k}@{s}": v for s, vals in values.items() for k, v in vals.items()}

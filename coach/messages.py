@@ -1,0 +1,57 @@
+"""The coach's own messages (not from rule files), per language. English is the fallback."""
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "wrong_view": {
+        "en": "Turn so the camera sees your {views} view.",
+        "es": "Gírate para que la cámara vea tu vista {views}.",
+    },
+    "not_in_view": {
+        "en": "Move so the camera can see your {parts}.",
+        "es": "Colócate para que la cámara vea tus {parts}.",
+    },
+    "no_person": {"en": "Step into view of the camera.", "es": "Ponte frente a la cámara."},
+    "praise": {"en": "Good reps, keep it up.", "es": "Buenas repeticiones, sigue así."},
+    "incomplete": {"en": "Rep not counted: use the full range.", "es": "Repetición no contada: usa todo el recorrido."},
+}
+
+VIEW_NAMES = {
+    "en": {"front": "front", "side": "side", "oblique": "angled", "rear": "back"},
+    "es": {"front": "frontal", "side": "lateral", "oblique": "en diagonal", "rear": "trasera"},
+}
+
+PART_NAMES = {
+    "en": {"shoulder": "shoulders", "elbow": "elbows", "wrist": "wrists", "hip": "hips", "knee": "knees",
+           "ankle": "ankles", "nose": "face", "ear": "head", "eye": "face", "heel": "feet", "foot_index": "feet",
+           "index": "hands", "pinky": "hands", "thumb": "hands", "mouth": "face"},
+    "es": {"shoulder": "hombros", "elbow": "codos", "wrist": "muñecas", "hip": "caderas", "knee": "rodillas",
+           "ankle": "tobillos", "nose": "cara", "ear": "cabeza", "eye": "cara", "heel": "pies", "foot_index": "pies",
+           "index": "manos", "pinky": "manos", "thumb": "manos", "mouth": "cara"},
+}
+
+JOIN = {"en": " or ", "es": " o "}
+AND = {"en": " and ", "es": " y "}
+
+
+def message(key: str, lang: str = "en", **fmt: str) -> str:
+    table = MESSAGES[key]
+    return (table.get(lang) or table["en"]).format(**fmt)
+
+
+def views_text(views, lang: str = "en") -> str:
+    names = VIEW_NAMES.get(lang, VIEW_NAMES["en"])
+    return JOIN.get(lang, " or ").join(names[v] for v in views)
+
+
+def parts_text(landmarks, lang: str = "en") -> str:
+    names = PART_NAMES.get(lang, PART_NAMES["en"])
+    out: list[str] = []
+    for lm in landmarks:
+        stem = lm.replace("left_", "").replace("right_", "").replace("_inner", "").replace("_outer", "")
+        stem = {"mouth_left": "mouth", "mouth_right": "mouth"}.get(lm, stem)
+        part = names.get(stem, stem)
+        if part not in out:
+            out.append(part)
+    if len(out) <= 1:
+        return "".join(out)
+    return ", ".join(out[:-1]) + AND.get(lang, " and ") + out[-1]

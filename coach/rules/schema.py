@@ -1,0 +1,273 @@
+"""The rule-file language, schema 1: validated, frozen dataclasses plus the key catalogue.
+
+The catalogue ``SECTIONS`` is the single description of every key (type, unit, default, doc).
+The loader validates against it, ``coach schema`` turns it into JSON Schema, and a test keeps
+docs/rules.md in step with it. Developers extend the vocabulary here, with tests; therapists
+only write data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+SCHEMA_VERSION = 1
+LANGUAGES = ("en", "es")
+VIEWS = ("front", "side", "oblique", "rear")
+SIDE_MODES = ("left", "right", "both", "alternate", "auto")
+SPACES = ("world", "pixel")
+MEASURE_KINDS = ("joint", "inclination", "distance", "ratio", "offset", "left_right")
+# landmarks each measure kind takes
+MEASURE_ARITY = {"joint": 3, "inclination": 2, "distance": 2, "ratio": 4, "offset": 2}
+REFERENCES = ("vertical", "horizontal")
+NORMALISE = ("torso", "shoulder_width", "none")
+AXES = ("up", "right", "toward_camera")
+SCOPES = ("frame", "rep")
+STATS = ("min", "max", "mean", "range")
+SEVERITIES = ("info", "tip", "warning", "stop")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the language. ``type`` is one of: int, number, string, bool, text (a string
+    or a table of language -> string), strings (list of strings), landmarks (list of landmark
+    names), pair (list of two numbers), table, tables (array of tables), condition,
+    conditions (list of conditions), measures (table of named measures)."""
+
+    type: str
+    doc: str
+    required: bool = False
+    default: Any = None
+    unit: str = ""
+    choices: tuple = ()
+    minimum: Optional[float] = None
+    section: str = ""  # for table/tables/condition types: which section describes the contents
+
+
+SECTIONS: dict[str, dict[str, Key]] = {
+    "file": {
+        "schema": Key("int", "Rule-file format version; must be 1.", required=True, choices=(1,)),
+        "exercise": Key("table", "Who the exercise is and how to watch it.", required=True, section="exercise"),
+        "measures": Key("measures", "Named measurements built from the fixed blocks.", required=True, section="measure"),
+        "rep": Key("table", "How one repetition moves.", required=True, section="rep"),
+        "checks": Key("tables", "Form checks.", default=[], section="check"),
+        "feedback": Key("table", "Praise and cue pacing.", default={}, section="feedback"),
+    },
+    "exercise": {
+        "id": Key("string", "Identifier; must equal the file name without .toml.", required=True),
+        "name": Key("text", "Display name per language (en required).", required=True),
+        "version": Key("string", "Your version of this file; bump on every change (written into sessions).", required=True),
+        "views": Key("strings", "Camera views where these rules are trustworthy.", required=True, choices=VIEWS),
+        "side": Key("string", "Which body side the {side} placeholder means: left, right, both (mean of both), "
+                    "alternate (each side counted separately), auto (the side nearer the camera).",
+                    default="auto", choices=SIDE_MODES),
+        "landmarks": Key("landmarks", "Landmarks that must be in view; the setup check asks for them.", default=[]),
+        "min_visibility": Key("number", "Landmarks below this visibility are unknown.", default=0.5, unit="0-1", minimum=0.0),
+        "display": Key("string", "Measure drawn at its joint on screen (default: the first phase's measure).", default=""),
+        "description": Key("text", "One or two sentences for the member: how to do the exercise.", default=""),
+        "notes": Key("string", "Free text for therapists: proxies used, sources, caveats.", default=""),
+        "reviewed_by": Key("strings", "Who reviewed this file and when.", default=[]),
+    },
+    "measure": {
+        "joint": Key("landmarks", "Angle at the middle landmark [a, vertex, c].", unit="deg"),
+        "inclination": Key("landmarks", "Lean of the segment [from, to] from `reference`.", unit="deg"),
+        "distance": Key("landmarks", "Distance [a, b], divided by `normalize`.", unit="ratio"),
+        "ratio": Key("landmarks", "Distance [a, b] divided by distance [c, d].", unit="ratio"),
+        "offset": Key("landmarks", "Position of a relative to b [a, b] along `axis`, divided by `normalize`.", unit="ratio"),
+        "left_right": Key("string", "Absolute left-minus-right difference of another measure that uses {side}.",
+                          unit="measure's unit"),
+        "space": Key("string", "Coordinates: world (metric 3-D, robust to camera angle) or pixel (image).",
+                     default="world", choices=SPACES),
+        "reference": Key("string", "For inclination: 0 deg at vertical (up), or elevation above horizontal.",
+                         default="vertical", choices=REFERENCES),
+        "normalize": Key("string", "For distance/offset: divide by torso length, shoulder width, or nothing.",
+                         default="torso", choices=NORMALISE),
+        "axis": Key("string", "For offset: up (a above b is positive), right (image right), toward_camera (world only).",
+                    default="up", choices=AXES),
+        "min_visibility": Key("number", "Override the exercise's min_visibility for this measure.", unit="0-1", minimum=0.0),
+        "proxy": Key("string", "What this measure stands in for (MediaPipe has no scapula or spine landmarks).", default=""),
+    },
+    "rep": {
+        "phases": Key("tables", "Ordered phases; returning to the first after all others counts one rep.",
+                      required=True, section="phase"),
+        "min_rep_s": Key("number", "A cycle quicker than this is not counted (noise or a bounce).", default=0.8,
+                         unit="s", minimum=0.0),
+        "max_rep_s": Key("number", "A rep slower than this is abandoned (the set paused).", default=20.0, unit="s",
+                         minimum=0.0),
+        "incomplete_from": Key("string", "Falling back to the first phase after reaching this phase is an incomplete rep "
+                               "(default: the second phase).", default=""),
+        "incomplete_message": Key("text", "Said when a rep is incomplete.", default=""),
+        "hold": Key("table", "Isometric hold: a rep counts once this phase is held long enough.", section="hold"),
+    },
+    "phase": {
+        "name": Key("string", "Phase name (used by checks' `during`).", required=True),
+        "enter": Key("condition", "Entered when this condition holds for hold_s (measure thresholds only).",
+                     required=True, section="condition"),
+        "hold_s": Key("number", "How long `enter` must hold before the phase changes (debounce).", default=0.1,
+                      unit="s", minimum=0.0),
+    },
+    "hold": {
+        "phase": Key("string", "The phase to hold.", required=True),
+        "seconds": Key("number", "Hold time that counts the rep; a timer is shown.", required=True, unit="s",
+                       minimum=0.0),
+        "message": Key("text", "Said when the hold is released too early.", default=""),
+    },
+    "check": {
+        "id": Key("string", "Unique check id (shown in reports).", required=True),
+        "scope": Key("string", "frame: watched continuously; rep: judged once when a rep is counted.",
+                     default="frame", choices=SCOPES),
+        "during": Key("strings", "Phases in which a frame check applies (default: all).", default=[]),
+        "expect": Key("condition", "What GOOD form looks like; a cue is given when it is not met.", required=True,
+                      section="condition"),
+        "for_s": Key("number", "Frame checks: how long the fault must last before a cue.", default=0.5, unit="s",
+                     minimum=0.0),
+        "severity": Key("string", "Priority when several checks fail.", default="tip", choices=SEVERITIES),
+        "message": Key("text", "On-screen cue per language.", required=True),
+        "voice": Key("text", "Shorter spoken cue (default: the message).", default=""),
+        "cooldown_s": Key("number", "Minimum time between two cues of this check.", default=10.0, unit="s",
+                          minimum=0.0),
+        "min_visibility": Key("number", "Override min_visibility for this check's landmarks.", unit="0-1", minimum=0.0),
+        "views": Key("strings", "Camera views where this check is trustworthy (default: the exercise's views).",
+                     default=[], choices=VIEWS),
+    },
+    "condition": {
+        "measure": Key("string", "The measure the condition is about."),
+        "above": Key("number", "True when the value is above this.", unit="measure's unit"),
+        "below": Key("number", "True when the value is below this.", unit="measure's unit"),
+        "between": Key("pair", "True when lo <= value <= hi.", unit="measure's unit"),
+        "max_drift": Key("number", "True while the value stays within this of its value at rep start.",
+                         unit="measure's unit", minimum=0.0),
+        "stat": Key("string", "Rep checks: compare this statistic of the measure over the rep.", choices=STATS),
+        "phase": Key("string", "Rep checks: a phase whose duration is tested."),
+        "min_duration_s": Key("number", "The phase lasted at least this long.", unit="s", minimum=0.0),
+        "max_duration_s": Key("number", "The phase lasted at most this long.", unit="s", minimum=0.0),
+        "all": Key("conditions", "True when every listed condition is true.", section="condition"),
+        "any": Key("conditions", "True when at least one listed condition is true.", section="condition"),
+    },
+    "feedback": {
+        "praise": Key("text", "Said after clean reps.", default=""),
+        "praise_every": Key("int", "Praise after this many clean reps in a row (0 = never).", default=3, unit="reps",
+                            minimum=0),
+    },
+}
+
+
+# ----------------------------------------------------------------------------- dataclasses
+
+Text = Mapping[str, str]  # language -> string; always has "en"
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    name: str
+    kind: str
+    landmarks: tuple[str, ...] = ()
+    space: str = "world"
+    reference: str = "vertical"
+    normalize: str = "torso"
+    axis: str = "up"
+    of: str = ""
+    min_visibility: Optional[float] = None
+    proxy: str = ""
+
+    @property
+    def unit(self) -> str:
+        return "deg" if self.kind in ("joint", "inclination") else "ratio"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """kind: threshold | drift | stat | duration | all | any. Evaluation is three-valued:
+    True, False or None (unknown) - see coach.conditions."""
+
+    kind: str
+    measure: str = ""
+    above: Optional[float] = None
+    below: Optional[float] = None
+    max_drift: Optional[float] = None
+    stat: str = ""
+    phase: str = ""
+    min_duration_s: Optional[float] = None
+    max_duration_s: Optional[float] = None
+    children: tuple["Condition", ...] = ()
+
+    def measures(self) -> set[str]:
+        out = {self.measure} if self.measure else set()
+        for c in self.children:
+            out |= c.measures()
+        return out
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    enter: Condition
+    hold_s: float = 0.1
+
+
+@dataclass(frozen=True)
+class Hold:
+    phase: str
+    seconds: float
+    message: Text = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    phases: tuple[Phase, ...]
+    min_rep_s: float = 0.8
+    max_rep_s: float = 20.0
+    incomplete_from: str = ""
+    incomplete_message: Text = field(default_factory=dict)
+    hold: Optional[Hold] = None
+
+    def index(self, phase: str) -> int:
+        return [p.name for p in self.phases].index(phase)
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    expect: Condition
+    message: Text
+    scope: str = "frame"
+    during: tuple[str, ...] = ()
+    for_s: float = 0.5
+    severity: str = "tip"
+    voice: Text = field(default_factory=dict)
+    cooldown_s: float = 10.0
+    min_visibility: Optional[float] = None
+    views: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feedback:
+    praise: Text = field(default_factory=dict)
+    praise_every: int = 3
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    name: Text
+    version: str
+    views: tuple[str, ...]
+    side: str
+    landmarks: tuple[str, ...]
+    min_visibility: float
+    measures: Mapping[str, MeasureSpec]
+    rep: RepSpec
+    checks: tuple[Check, ...] = ()
+    feedback: Feedback = Feedback()
+    display: str = ""
+    description: Text = field(default_factory=dict)
+    notes: str = ""
+    reviewed_by: tuple[str, ...] = ()
+    path: str = ""
+
+    def title(self, lang: str = "en") -> str:
+        return text(self.name, lang)
+
+
+def text(t: Text, lang: str = "en") -> str:
+    """The string for ``lang``, falling back to English."""
+    return t.get(lang) or t.get("en", "")

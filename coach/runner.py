@@ -1,0 +1,172 @@
+"""The run loop: wires a pose stream (camera/video/folder through the pose model, a landmark
+recording, or a synthetic session) through the Coach engine to the sinks.
+
+Sinks (video file, window, landmark recording, console, summary) are the only things that
+draw, write or print. Whatever happens (Ctrl-C, a crash in a sink, a camera unplugged), the
+``finally`` closes every sink, so the annotated video and the landmark recording keep every
+frame processed so far.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+import numpy as np
+
+from .engine import Coach
+from .errors import RuleFileError
+from .library import PipelineParams
+from .rules.loader import load_exercise
+from .rules.schema import Exercise, text
+from .summary import SummaryBuilder
+from .types import FrameResult, Pose
+
+log = logging.getLogger("coach")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One step of a pose stream. image: (H,W,3) uint8 BGR or None (recordings)."""
+
+    t: float
+    index: int
+    image: Optional[np.ndarray]
+    pose: Optional[Pose]
+
+
+def video_items(source, estimator) -> Iterator[Item]:
+    """Frames from a capture.FrameSource through a pose.landmarker.PoseEstimator."""
+    for frame in source:
+        yield Item(frame.t, frame.index, frame.image, estimator.process(frame))
+
+
+def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
+    """Replay a pose.recording.Recording (exact timestamps); optional blank canvas images."""
+    w, h = rec.image_size
+    idx = rec.indices if rec.indices is not None else range(len(rec.poses))
+    for t, i, pose in zip(rec.times, idx, rec.poses):
+        yield Item(float(t), int(i), np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
+
+
+class RuleWatcher:
+    """Reloads a rule file when it changes on disk. Checked every ``every`` frames (file
+    polling is I/O, not logic: it never changes what a frame means, only which rules apply)."""
+
+    def __init__(self, path: str, every: int = 15):
+        self.path = Path(path)
+        self.every = every
+        self._mtime = self._stat()
+        self._n = 0
+        self.error: Optional[str] = None
+
+    def _stat(self) -> Optional[float]:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return None
+
+    def poll(self) -> Optional[Exercise]:
+        self._n += 1
+        if self._n % self.every:
+            return None
+        m = self._stat()
+        if m is None or m == self._mtime:
+            return None
+        self._mtime = m
+        try:
+            ex = load_exercise(self.path)
+        except RuleFileError as e:
+            self.error = e.problems[0]
+            log.warning("rule file has errors; still using the last good rules: %s", "; ".join(e.problems))
+            return None
+        self.error = None
+        log.info("rules reloaded from %s (version %s)", self.path, ex.version)
+        return ex
+
+
+class Session:
+    """One exercise on one pose stream."""
+
+    def __init__(self, exercise: Exercise, params: PipelineParams, *, lang: str = "en", fps: Optional[float] = None,
+                 source_name: str = "", watch_rules: bool = False):
+        self.coach = Coach(exercise, params, lang=lang)
+        self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)
+        self.watcher = RuleWatcher(exercise.path) if watch_rules and exercise.path else None
+        self.lang = lang
+
+    def run(self, items: Iterable[Item], sinks: Iterable[Callable[[FrameResult, Optional[np.ndarray]], Optional[bool]]] = (),
+            closers: Iterable[Callable[[], None]] = ()) -> dict:
+        """Feed every item to the coach and the sinks; returns the summary dict.
+
+        A sink returning False stops the session (the member closed the window)."""
+        sinks = list(sinks)
+        interrupted = False
+        last: Optional[Item] = None
+        try:
+            for item in items:
+                last = item
+                if self.watcher is not None:
+                    new = self.watcher.poll()
+                    if new is not None:
+                        self.coach.load(new)
+                r = self.coach.step(item.pose, item.t, item.index)
+                self.summary.add(r)
+                if any(sink(r, item.image) is False for sink in sinks):
+                    break
+            if last is not None:  # also when the member closed the window mid-rep
+                end = self.coach.finish(last.t, last.index)
+                if end.events:
+                    self.summary.add_events(end)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            for close in closers:
+                try:
+                    close()
+                except Exception as exc:  # keep closing the others: nothing recorded is lost
+                    log.error("could not close an output cleanly: %s", exc)
+        out = self.summary.result()
+        if interrupted:
+            out["interrupted"] = True
+        if self.watcher is not None and self.watcher.error:
+            out["rules_error"] = self.watcher.error
+        return out
+
+
+def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Optional[np.ndarray]], None]:
+    """Prints reps and cues as they happen (one line each)."""
+
+    def sink(r: FrameResult, _image) -> None:
+        for e in r.events:
+            if e.kind == "rep":
+                side = f" ({e.side})" if e.side else ""
+                print(f"[{r.t:7.2f}s] rep {r.reps}{side}", file=stream)
+            elif e.kind in ("incomplete", "timeout"):
+                print(f"[{r.t:7.2f}s] not counted: {e.reason}", file=stream)
+        if r.new_cue is not None:
+            print(f"[{r.t:7.2f}s] {r.new_cue.severity}: {r.new_cue.text}", file=stream)
+
+    return sink
+
+
+def format_summary(s: dict, lang: str = "en") -> str:
+    """A short human summary for the end of a session."""
+    lines = [f"{s.get('exercise_name', s['exercise'])}: {s['reps']} reps"
+             + (" (" + ", ".join(f"{k} {v}" for k, v in s["reps_by_side"].items()) + ")" if s.get("reps_by_side") else "")]
+    missed = [d for d in s["reps_detail"] if not d["counted"]]
+    if missed:
+        lines.append(f"  not counted: {len(missed)} (" + "; ".join(sorted({d['reason'] for d in missed})) + ")")
+    if s["faults"]:
+        lines.append("  form notes: " + ", ".join(f"{k} x{v}" for k, v in sorted(s["faults"].items(), key=lambda kv: -kv[1])))
+    clean = sum(1 for d in s["reps_detail"] if d["counted"] and not d.get("faults"))
+    if s["reps"]:
+        lines.append(f"  clean reps: {clean} of {s['reps']}")
+    lines.append(f"  {s['frames']} frames, person seen in {s['frames_with_pose']}, {s['seconds']:.1f} s")
+    return "\n".join(lines)
+
+
+def exercise_title(ex: Exercise, lang: str) -> str:
+    return text(ex.name, lang)

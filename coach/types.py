@@ -1,0 +1,172 @@
+"""Frozen data that crosses stage boundaries.
+
+capture -> Frame -> pose -> Pose -> measures -> Measures -> reps/checks -> RepEvent/Finding
+-> feedback policy -> Cue -> sinks (overlay, video, console, voice, session files).
+
+Units: time in seconds (float, from the capture clock or the recording), image coordinates in
+pixels (x right, y down, origin top-left of the *unmirrored* frame), world coordinates in metres
+(MediaPipe world landmarks: origin between the hips, x right, y down, z away from the camera),
+angles in degrees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import numpy as np
+
+from .landmarks import N_LANDMARKS
+
+SEVERITIES = ("info", "tip", "warning", "stop")  # increasing priority
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture from a source.
+
+    image: (H, W, 3) uint8, BGR, as captured (never mirrored: mirroring is a display choice).
+    t: seconds since the source started (files: index / fps; webcam: monotonic clock).
+    index: 0-based frame number in the source.
+    """
+
+    image: np.ndarray
+    t: float
+    index: int
+
+    def __post_init__(self) -> None:
+        if self.image.ndim != 3 or self.image.shape[2] != 3 or self.image.dtype != np.uint8:
+            raise ValueError(f"Frame.image must be (H,W,3) uint8, got {self.image.shape} {self.image.dtype}")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return int(self.image.shape[1]), int(self.image.shape[0])
+
+
+@dataclass(frozen=True)
+class Pose:
+    """The 33 landmarks of one person in one frame.
+
+    image_xy: (33, 2) float64 pixels in the unmirrored frame (may lie outside the frame).
+    world_xyz: (33, 3) float64 metres (MediaPipe world landmarks), or None if unavailable.
+    visibility: (33,) float64 in [0, 1], the model's belief that the landmark is visible.
+    presence: (33,) float64 in [0, 1], the model's belief that the landmark is in the frame.
+    image_size: (width, height) of the frame in pixels.
+    t: seconds; index: frame number.
+    """
+
+    t: float
+    index: int
+    image_xy: np.ndarray
+    world_xyz: Optional[np.ndarray]
+    visibility: np.ndarray
+    presence: np.ndarray
+    image_size: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        if self.image_xy.shape != (N_LANDMARKS, 2):
+            raise ValueError(f"Pose.image_xy must be (33,2), got {self.image_xy.shape}")
+        if self.world_xyz is not None and self.world_xyz.shape != (N_LANDMARKS, 3):
+            raise ValueError(f"Pose.world_xyz must be (33,3), got {self.world_xyz.shape}")
+        if self.visibility.shape != (N_LANDMARKS,) or self.presence.shape != (N_LANDMARKS,):
+            raise ValueError("Pose.visibility and Pose.presence must be (33,)")
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Named measure values at time t. NaN means unknown (missing or low-visibility input).
+
+    values: name -> float in the measure's unit (degrees for angles, a plain ratio for
+    normalised distances). For ``side = "alternate"`` exercises the keys are
+    ``"<name>@left"`` and ``"<name>@right"``.
+    """
+
+    t: float
+    values: Mapping[str, float]
+
+    def get(self, name: str) -> float:
+        return self.values.get(name, float("nan"))
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    """Something the rep counter decided at time t.
+
+    kind: "start" (entered the first phase), "phase" (entered ``phase``), "rep" (a counted rep),
+    "incomplete" (an attempt that is not counted; ``reason`` says why), "timeout" (the set
+    paused longer than max_rep_s), "hold" (a hold reached its target, when a hold phase counts).
+    rep_index: 1-based count of this side after a "rep" event, else the count so far.
+    side: "left"/"right" for per-side counting, else None.
+    start_t: when the attempt started (entered the first phase), seconds.
+    """
+
+    kind: str
+    t: float
+    phase: Optional[str] = None
+    rep_index: int = 0
+    side: Optional[str] = None
+    start_t: Optional[float] = None
+    reason: Optional[str] = None
+    message: Optional[Mapping[str, str]] = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A form check that failed (good form was expected and not seen) at time t.
+
+    value: the measured value that failed (unit of the measure), NaN for tempo/duration checks
+    where ``value`` is a duration in seconds.
+    """
+
+    check_id: str
+    severity: str
+    t: float
+    value: float
+    message: Mapping[str, str]
+    voice: Optional[Mapping[str, str]] = None
+    cooldown_s: float = 10.0
+    side: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One short message for the member, chosen by the feedback policy.
+
+    text: what the screen shows; voice: what is spoken (shorter, may equal text).
+    source: the check id, "praise", "view", "setup" or "rep" (rep messages such as incomplete).
+    t: when it was issued (seconds); until_t: when the screen stops showing it.
+    """
+
+    text: str
+    voice: str
+    severity: str
+    t: float
+    until_t: float
+    source: str
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything the coach decided for one frame: what the sinks draw, speak or write."""
+
+    t: float
+    index: int
+    pose: Optional[Pose]
+    measures: Measures
+    events: tuple[RepEvent, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    new_cue: Optional[Cue] = None
+    current_cue: Optional[Cue] = None
+    reps: int = 0
+    reps_by_side: Mapping[str, int] = field(default_factory=dict)
+    phase: Optional[str] = None
+    hold_elapsed_s: Optional[float] = None
+    hold_target_s: Optional[float] = None
+    view: Optional[str] = None
+    view_ok: Optional[bool] = None
+    side: Optional[str] = None
+    display_measure: Optional[tuple[str, float, tuple[float, float]]] = None  # (label, value, pixel xy)
