@@ -7,6 +7,7 @@ finding is produced every frame; the cue policy decides when to speak (cooldowns
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
@@ -19,6 +20,10 @@ from .types import Finding, RepEvent
 # A rep statistic is unknown unless at least this share of the rep's frames had the measure.
 # Raise to demand more evidence before judging a rep; lower for measures that often drop out.
 MIN_KNOWN_SHARE = 0.5
+# Seconds of the start position kept before each rep (s): rep statistics include them (the
+# full extension before a curl) and max_drift's baseline is their median. Raise if members
+# pause long at the start and you want a steadier baseline; lower if they barely pause.
+PRE_REP_S = 1.0
 
 
 @dataclass
@@ -66,6 +71,7 @@ class CheckRunner:
         self.rep_checks = [c for c in checks if c.scope == "rep"]
         self.side = side
         self._bad_since: dict[str, float] = {}
+        self._pre: deque[tuple[float, Optional[str], Mapping[str, float]]] = deque()
         self.log: Optional[_RepLog] = None
         self.last_rep_faults: set[str] = set()
 
@@ -81,7 +87,7 @@ class CheckRunner:
         findings: list[Finding] = []
         for e in events:
             if e.kind == "phase" and in_rep and self.log is None:
-                self.log = _RepLog(baseline=dict(values))
+                self.log = self._start_log(values)
             elif e.kind == "cycle" and self.log is not None:
                 if e.reason is None and active:  # counted (and watchable): judge the rep
                     findings.extend(self._judge_rep(t, view))
@@ -89,6 +95,10 @@ class CheckRunner:
                 self.log = None
             elif e.kind in ("incomplete", "timeout") or (e.kind == "phase" and not in_rep):
                 self.log = None
+        if self.log is None and phase is not None and not in_rep:  # resting in the start position
+            self._pre.append((t, phase, values))
+            while self._pre and t - self._pre[0][0] > PRE_REP_S:
+                self._pre.popleft()
         if self.log is not None:
             self.log.t.append(t)
             self.log.phases.append(phase)
@@ -111,6 +121,23 @@ class CheckRunner:
             else:
                 self._bad_since.pop(c.id, None)
         return findings
+
+    def _start_log(self, values: Mapping[str, float]) -> _RepLog:
+        """A new rep: its log starts with the recent rest frames; the drift baseline is their
+        median (a lean that starts with the lift is then measured from the true rest)."""
+        pre = list(self._pre) or [(math.nan, None, values)]
+        self._pre.clear()
+        baseline = {}
+        for k in values:
+            v = np.array([vals.get(k, math.nan) for _, _, vals in pre], float)
+            baseline[k] = float(np.median(v[~np.isnan(v)])) if np.any(~np.isnan(v)) else math.nan
+        log = _RepLog(baseline=baseline)
+        for t, ph, vals in pre:
+            if not math.isnan(t):
+                log.t.append(t)
+                log.phases.append(ph)
+                log.values.append(vals)
+        return log
 
     def _judge_rep(self, t: float, view: Optional[str]) -> list[Finding]:
         log = self.log

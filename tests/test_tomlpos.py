@@ -303,6 +303,12 @@ def test_strings_full_of_toml_punctuation():
     assert set(found) == set(expected)
 
 
+@pytest.mark.parametrize("text", ["a = [ } ]\n", 'a = "open\n', "a = \n", "!\n", "a = [1,"])
+def test_invalid_documents_raise_instead_of_hanging(text):
+    with pytest.raises(ValueError):
+        key_positions(text)
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 

@@ -75,8 +75,10 @@ class _Scanner:
         self.table: Path = ()  # resolved path of the current [table]
         self.aot: Dict[Path, int] = {}  # resolved path of each array of tables -> entries so far
 
-    def skip(self, rx: "re.Pattern[str]") -> str:
+    def skip(self, rx: "re.Pattern[str]", required: bool = False) -> str:
         m = rx.match(self.s, self.i)
+        if m is None or (required and not m.group()):  # only possible if tomllib rejects the text
+            raise ValueError(f"not valid TOML at {_pos_at(self.starts, self.i)}")
         self.i = m.end()
         return m.group()
 
@@ -102,10 +104,10 @@ class _Scanner:
             self.skip(_WS)
             start = self.i
             if self.s[start] in "\"'":
-                raw = self.skip(_STRING)
+                raw = self.skip(_STRING, required=True)
                 name = _unescape(raw[1:-1]) if raw[0] == '"' else raw[1:-1]
             else:
-                name = self.skip(_BARE_KEY)
+                name = self.skip(_BARE_KEY, required=True)
             parts.append((name, start))
             self.skip(_WS)
             if not self.s.startswith(".", self.i):
@@ -167,15 +169,19 @@ class _Scanner:
                 if self.s[self.i] == ",":
                     self.i += 1
             self.i += 1
-        elif c in "\"'":
-            self.skip(_STRING)
         else:
-            self.skip(_SCALAR)
+            self.skip(_STRING if c in "\"'" else _SCALAR, required=True)
 
 
 def key_positions(text: str) -> Positions:
-    """Map every key path and array element of an already-valid TOML document to its position."""
-    return _Scanner(text).run()
+    """Map every key path and array element of an already-valid TOML document to its position.
+
+    Only meaningful for text tomllib accepts; other text may raise ValueError (it never hangs).
+    """
+    try:
+        return _Scanner(text).run()
+    except IndexError:  # ran off the end: unterminated construct
+        raise ValueError("not valid TOML: unexpected end of document") from None
 
 
 def value_position(positions: Positions, path: Iterable) -> Optional[Pos]:
