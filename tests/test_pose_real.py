@@ -74,31 +74,42 @@ def test_astronaut_world_landmarks_in_metres(astronaut_pose):
 
 def _grow(img: np.ndarray, how: str) -> tuple[np.ndarray, float]:
     """(bigger image, factor from original pixels to new pixels)."""
+    h, w = img.shape[:2]
     if how == "scale2":
         return np.ascontiguousarray(np.repeat(np.repeat(img, 2, axis=0), 2, axis=1)), 2.0
-    if how == "pad_right":  # non-square frame: width and height must not be mixed up
-        return np.ascontiguousarray(np.pad(img, ((0, 0), (0, 256), (0, 0)))), 1.0
+    if how == "pad_right":  # another aspect ratio: width and height must not be mixed up
+        return np.ascontiguousarray(np.pad(img, ((0, 0), (0, w // 2), (0, 0)))), 1.0
     if how == "pad_bottom":
-        return np.ascontiguousarray(np.pad(img, ((0, 192), (0, 0), (0, 0)))), 1.0
+        return np.ascontiguousarray(np.pad(img, ((0, h // 2), (0, 0), (0, 0)))), 1.0
     raise AssertionError(how)
 
 
-@pytest.mark.parametrize("how", ["scale2", "pad_right", "pad_bottom"])
-def test_pixel_coordinates_follow_the_frame(estimator, astronaut_bgr, how):
-    """Checks the x*width, y*height conversion: the same body in a bigger frame."""
-    big, factor = _grow(astronaut_bgr, how)
+@pytest.fixture(scope="module")
+def curl_frame():
+    if not CURL_CLIP.exists():
+        pytest.skip(f"evaluation clip not available: {CURL_CLIP}")
+    with open_source(CURL_CLIP) as src:
+        return next(iter(src)).image
 
-    def settled(img, t0):  # 3 frames: the first (detector crop) is rough, tracking then settles
-        return [estimator.process(Frame(img, t=t0 + k / 30, index=k)) for k in range(3)][-1]
+
+@pytest.mark.parametrize("image, how", [("astronaut", "scale2"), ("curl", "pad_right"), ("curl", "pad_bottom")])
+def test_pixel_coordinates_follow_the_frame(request, estimator, image, how):
+    """The same body in a bigger frame lands on the same pixels (x*width, y*height)."""
+    img = request.getfixturevalue("astronaut_bgr" if image == "astronaut" else "curl_frame")
+    big, factor = _grow(img, how)
+
+    def settled(im, t0):  # the first frame (detector crop) is rough; tracking then refines it
+        return [estimator.process(Frame(im, t=t0 + k, index=k)) for k in range(4)][-1]
 
     big_pose = settled(big, 200.0)
-    small_pose = settled(astronaut_bgr, 300.0)
+    small_pose = settled(img, 300.0)
     assert big_pose.image_size == (big.shape[1], big.shape[0])
-    # Between the two inputs the model itself moves landmarks by up to ~25 px; a unit bug
-    # (normalised output, width/height mixed up) moves the shoulders by 90-300 px. The exact
+    # Model jitter between the two inputs is a few px here (padding the astronaut, who is cut
+    # off at the waist, changes the model's answer by 60 px, so she is only scaled). A unit bug
+    # (normalised output, width/height mixed up) moves landmarks by 100s of px. The exact
     # conversion is checked in test_conversion_with_fake_model.
-    tolerance_px = 0.08 * 512 * factor
-    for name in ("nose", "left_shoulder", "right_shoulder", "left_eye", "right_ear"):  # hips are out of frame
+    tolerance_px = 0.03 * img.shape[0] * factor
+    for name in ("nose", "left_shoulder", "right_shoulder", "left_eye", "right_ear"):
         i = INDEX[name]
         assert big_pose.image_xy[i] == pytest.approx(factor * small_pose.image_xy[i], abs=tolerance_px), name
 

@@ -64,7 +64,9 @@ class Script:
             return {}
         return {"left": (n + 1) // 2, "right": n // 2}
 
-    def motion(self, fault: Optional[Fault] = None) -> Motion:
+    def motion(self, fault: Optional[Fault] = None, only_reps: Optional[set[int]] = None) -> Motion:
+        """The session; ``fault`` goes into every rep, or only into ``only_reps`` (0-based)
+        for its posture overrides and range (timing changes apply to every rep)."""
         f = fault or Fault(check="")
         base = {**self.base, **f.base}
         start = {**base, **self.start}
@@ -76,10 +78,11 @@ class Script:
             if self.end_other is not None and i % 2 == 1:
                 ov.update({k: start.get(k, 0.0) for k in self.end})
                 ov.update(self.end_other)
-            if f.range != 1.0:
-                ov["range"] = f.range
-            ov.update(f.end)
-            ov.update({f"start:{k}": v for k, v in f.start.items()})
+            if only_reps is None or i in only_reps:
+                if f.range != 1.0:
+                    ov["range"] = f.range
+                ov.update(f.end)
+                ov.update({f"start:{k}": v for k, v in f.start.items()})
             overrides.append(ov)
         if self.ground:
             start = grounded(start, self.body)
@@ -87,10 +90,10 @@ class Script:
         return reps_motion(start, end, self.reps, per_rep_overrides=overrides, **timing)
 
     def poses(self, fault: Optional[Fault] = None, *, noise: bool = True, seed: int = 0,
-              fps: float = 30.0) -> list[Optional[Pose]]:
+              fps: float = 30.0, only_reps: Optional[set[int]] = None) -> list[Optional[Pose]]:
         """Synthesised landmarks: with ``noise``, 1.5 px / 8 mm Gaussian noise and a 0.2 s
         tracking dropout in the middle of the second rep's movement."""
-        m = self.motion(fault)
+        m = self.motion(fault, only_reps)
         drop = ()
         if noise and len(m.rep_spans) > 1:
             a, b = m.rep_spans[1]

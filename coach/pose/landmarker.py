@@ -22,6 +22,7 @@ import hashlib
 import io
 import math
 import os
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -220,6 +221,36 @@ def ensure_bundle(path: Optional[Path] = None) -> Path:
     return path
 
 
+class _QuietNativeStderr:
+    """Silence MediaPipe's C++ start-up chatter ("GPU support is not available", "Feedback
+    manager requires...", "NORM_RECT without IMAGE_DIMENSIONS") by pointing file descriptor 2 at
+    /dev/null while a graph is created and runs its first frame. absl logging ignores GLOG_*
+    variables, so this is the only switch. Errors still reach the user: MediaPipe raises them as
+    Python exceptions, which we turn into one-line PoseModelErrors. Set FORM_COACH_MEDIAPIPE_LOGS=1
+    to see the native log.
+    """
+
+    def __enter__(self):
+        self._saved = None
+        if os.environ.get("FORM_COACH_MEDIAPIPE_LOGS"):
+            return self
+        try:
+            sys.stderr.flush()
+            self._saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except (OSError, AttributeError, ValueError):  # no real fd 2 (embedded, pytest capture)
+            self._saved = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._saved is not None:
+            os.dup2(self._saved, 2)
+            os.close(self._saved)
+            self._saved = None
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     line = text.splitlines()[0].strip()
@@ -307,8 +338,10 @@ class PoseEstimator:
         self._landmarker = self._create()
 
     def _create(self):
+        self._quiet_frames = 1  # the first inference also logs a warning
         try:
-            return mp_vision.PoseLandmarker.create_from_options(self._options)
+            with _QuietNativeStderr():
+                return mp_vision.PoseLandmarker.create_from_options(self._options)
         except Exception as exc:  # mediapipe raises RuntimeError/ValueError with long texts
             raise PoseModelError(f"cannot load pose model '{self._display_path}': {_one_line(exc)}") from None
 
@@ -344,7 +377,13 @@ class PoseEstimator:
         self._last_size = frame.size
         rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, self._timestamp_ms(float(frame.t)))
+        ts_ms = self._timestamp_ms(float(frame.t))
+        if self._quiet_frames > 0:
+            self._quiet_frames -= 1
+            with _QuietNativeStderr():
+                result = self._landmarker.detect_for_video(image, ts_ms)
+        else:
+            result = self._landmarker.detect_for_video(image, ts_ms)
         if not result.pose_landmarks:
             return None
         landmarks = result.pose_landmarks[0]

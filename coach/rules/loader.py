@@ -164,8 +164,8 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
         return None
     c = _table(ctx, data, path, "condition")
     given = {k for k in data if k in S.SECTIONS["condition"]}
-    if any(c.get(k) is None for k in given):
-        return None
+    if any(c.get(k) is None for k in given) or len(given) < len(data):
+        return None  # already reported (a bad value or an unknown key): say nothing twice
     for group in ("all", "any"):
         if group in given:
             if given != {group}:
@@ -331,7 +331,8 @@ def _rep(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RepSpec]:
     r = _table(ctx, data, ("rep",), "rep")
     phases: list[S.Phase] = []
     ok = True
-    for i, pd in enumerate(data.get("phases") or []):
+    raw_phases = data.get("phases") if isinstance(data.get("phases"), list) else []
+    for i, pd in enumerate(raw_phases):
         if not isinstance(pd, dict):
             ok = False
             continue
@@ -418,7 +419,7 @@ def parse_text(text: str, filename: str = "<rules>", stem: Optional[str] = None)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line, col, msg = syntax_error(exc)
+        line, col, msg = syntax_error(exc, text)
         return None, [f"{filename}:{line}:{col}: not valid TOML: {msg}"]
     ctx = _Ctx(filename, text)
     try:
