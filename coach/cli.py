@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check-rules", help="validate rule files (default: the exercise library)")
     c.add_argument("paths", nargs="*", help="rule files or folders")
 
-    sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
+    sc = sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
+    sc.add_argument("--markdown", action="store_true", help="print the key reference of docs/rules.md instead")
     return p
 
 
@@ -80,6 +81,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("coach: stopped", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `coach schema | head`: the reader left, nothing to report
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 # ------------------------------------------------------------------------------ commands
@@ -145,7 +150,8 @@ def _video_sink(path, fps, size, title, closers):
     from .render import draw_overlay
     state = {"w": None}
 
-    def sink(r, image):
+    def sink(r, item):
+        image = item.image
         if image is None:
             return
         if state["w"] is None:
@@ -160,12 +166,12 @@ def _record_sink(path, fps, size, name, closers):
     from .pose.recording import RecordingWriter
     state = {"w": None, "last_flush": None}
 
-    def sink(r, image):
+    def sink(r, item):
         if state["w"] is None:
-            h, w = image.shape[:2] if image is not None else (size[1], size[0])
+            h, w = item.image.shape[:2] if item.image is not None else (size[1], size[0])
             state["w"] = RecordingWriter(path, fps or 30.0, (w, h), {"source": name, "coach_version": __version__})
             closers.append(state["w"].close)
-        state["w"].append(r.t, r.index, r.pose)  # the smoothed pose is derived: record the raw one
+        state["w"].append(item.t, item.index, item.pose)  # the raw pose: smoothing is re-done on replay
         if state["last_flush"] is None or r.t - state["last_flush"] >= 5.0:  # flush every 5 s of session
             state["w"].flush()
             state["last_flush"] = r.t
@@ -177,10 +183,10 @@ def _window_sink(title, mirror, closers):
     win = Window()
     closers.append(win.close)
 
-    def sink(r, image):
-        if image is None:
+    def sink(r, item):
+        if item.image is None:
             return None
-        img = image[:, ::-1].copy() if mirror else image.copy()
+        img = item.image[:, ::-1].copy() if mirror else item.image.copy()
         return win.show(draw_overlay(img, r, title, mirror=mirror))
     return sink
 
@@ -252,8 +258,8 @@ def cmd_check_rules(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .rules.jsonschema import json_schema
-    print(json.dumps(json_schema(), indent=1))
+    from .rules.jsonschema import json_schema, markdown_reference
+    print(markdown_reference() if args.markdown else json.dumps(json_schema(), indent=1))
     return 0
 
 

@@ -77,8 +77,8 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
                 writer.write(card)
             session = Session(ex, params, lang=lang, fps=fps, source_name=f"demo:{ex_id}")
 
-            def sink(r, image, _title=title):
-                writer.write(draw_overlay(image, r, _title))
+            def sink(r, item, _title=title):
+                writer.write(draw_overlay(item.image, r, _title))
             s = session.run(_avatar_items(poses, size, fps), [sink])
             s["injected_fault"] = {"check": fault.check, "rep": DEMO_FAULT_REP + 1} if fault else None
             summaries.append(s)

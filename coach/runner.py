@@ -97,10 +97,12 @@ class Session:
         self.watcher = RuleWatcher(exercise.path) if watch_rules and exercise.path else None
         self.lang = lang
 
-    def run(self, items: Iterable[Item], sinks: Iterable[Callable[[FrameResult, Optional[np.ndarray]], Optional[bool]]] = (),
+    def run(self, items: Iterable[Item], sinks: Iterable[Callable[[FrameResult, Item], Optional[bool]]] = (),
             closers: Iterable[Callable[[], None]] = ()) -> dict:
         """Feed every item to the coach and the sinks; returns the summary dict.
 
+        Each sink is called with the frame's result and its Item (image and the raw pose, as
+        the model gave it: what a landmark recording must keep so that replays are exact).
         A sink returning False stops the session (the member closed the window)."""
         sinks = list(sinks)
         interrupted = False
@@ -114,7 +116,7 @@ class Session:
                         self.coach.load(new)
                 r = self.coach.step(item.pose, item.t, item.index)
                 self.summary.add(r)
-                if any(sink(r, item.image) is False for sink in sinks):
+                if any(sink(r, item) is False for sink in sinks):
                     break
             if last is not None:  # also when the member closed the window mid-rep
                 end = self.coach.finish(last.t, last.index)
@@ -136,10 +138,10 @@ class Session:
         return out
 
 
-def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Optional[np.ndarray]], None]:
+def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Item], None]:
     """Prints reps and cues as they happen (one line each)."""
 
-    def sink(r: FrameResult, _image) -> None:
+    def sink(r: FrameResult, _item: Item) -> None:
         for e in r.events:
             if e.kind == "rep":
                 side = f" ({e.side})" if e.side else ""

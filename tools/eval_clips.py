@@ -37,7 +37,7 @@ def analyze_recording(rec_path: Path, ex_id: str, trace: str | None = None) -> d
     session = Session(find_exercise(ex_id), pipeline_params(), fps=rec.fps, source_name=rec_path.name)
     sinks = []
     if trace:
-        def sink(r, _img):
+        def sink(r, _item):
             if r.index % 3 == 0:
                 vals = " ".join(f"{k}={v:7.2f}" for k, v in r.measures.values.items() if trace in k)
                 print(f"{r.index:5d} {r.t:6.2f} {r.phase or '-':>10} reps={r.reps} view={r.view} {vals}")

@@ -338,7 +338,7 @@ class PoseEstimator:
         self._landmarker = self._create()
 
     def _create(self):
-        self._quiet_frames = 1  # the first inference also logs a warning
+        self._quiet = True  # until the first pose: the first landmark pass logs a warning too
         try:
             with _QuietNativeStderr():
                 return mp_vision.PoseLandmarker.create_from_options(self._options)
@@ -378,10 +378,10 @@ class PoseEstimator:
         rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         ts_ms = self._timestamp_ms(float(frame.t))
-        if self._quiet_frames > 0:
-            self._quiet_frames -= 1
+        if self._quiet:
             with _QuietNativeStderr():
                 result = self._landmarker.detect_for_video(image, ts_ms)
+            self._quiet = not result.pose_landmarks
         else:
             result = self._landmarker.detect_for_video(image, ts_ms)
         if not result.pose_landmarks:

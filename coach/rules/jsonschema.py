@@ -63,3 +63,35 @@ def json_schema() -> dict[str, Any]:
     out.update({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Form Coach exercise rule file",
                 "$defs": {name: _object(name) for name in SECTIONS if name != "file"}})
     return out
+
+
+_SECTION_TITLES = {
+    "file": "Top level", "exercise": "[exercise]", "measure": "[measures.NAME]", "rep": "[rep]",
+    "phase": "[[rep.phases]]", "hold": "[rep.hold]", "check": "[[checks]]",
+    "condition": "Conditions (`enter`, `expect`, and each item of `all`/`any`)", "feedback": "[feedback]",
+}
+
+
+def _fmt_default(k: Key) -> str:
+    if k.required:
+        return "required"
+    if k.default is None or k.default in ("", [], {}):
+        return "—"
+    if isinstance(k.default, str):
+        return f'`"{k.default}"`'
+    return f"`{k.default}`"
+
+
+def markdown_reference() -> str:
+    """The key reference tables of docs/rules.md, generated from the catalogue (a test keeps
+    the document identical to this)."""
+    out = []
+    for section, keys in SECTIONS.items():
+        out.append(f"### {_SECTION_TITLES[section]}\n")
+        out.append("| key | type | unit | default | meaning |")
+        out.append("|---|---|---|---|---|")
+        for name, k in keys.items():
+            choices = f" One of: {', '.join(f'`{c}`' for c in k.choices)}." if k.choices else ""
+            out.append(f"| `{name}` | {k.type} | {k.unit or '—'} | {_fmt_default(k)} | {k.doc}{choices} |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,127 @@
+"""The command line as a user meets it: exit codes, one-line errors, JSON output, videos."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def coach(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=REPO)
+
+
+def one_clear_line(p: subprocess.CompletedProcess) -> str:
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in p.stderr, p.stderr
+    assert len(lines) == 1, p.stderr
+    return lines[0]
+
+
+def test_missing_video_is_one_line_exit_1():
+    p = coach("analyze", "/nonexistent.mp4", "--exercise", "bicep_curl", "--json")
+    assert p.returncode == 1 and p.stdout == ""
+    assert "no such file" in one_clear_line(p)
+
+
+def test_corrupt_video_is_one_line_exit_1(tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(np.random.default_rng(0).integers(0, 255, 20000, dtype=np.uint8).tobytes())
+    p = coach("analyze", str(bad), "--exercise", "bicep_curl", "--json")
+    assert p.returncode == 1
+    assert "cannot read video" in one_clear_line(p)
+
+
+def test_absent_camera_is_one_line_exit_1():
+    p = coach("run", "bicep_curl", "--source", "9", "--no-window")
+    assert p.returncode == 1
+    assert "no camera at index 9" in one_clear_line(p)
+
+
+@pytest.mark.parametrize("args,code,text", [
+    (("analyze", "x.mp4", "--exercise", "bicep_curls"), 2, "did you mean 'bicep_curl'"),
+    (("run",), 2, "the following arguments are required"),
+    (("check-rules", "/nonexistent"), 2, "no such file or folder"),
+])
+def test_usage_errors_exit_2(args, code, text):
+    p = coach(*args)
+    assert p.returncode == code and text in p.stderr and "Traceback" not in p.stderr
+
+
+def test_list_names_the_library():
+    p = coach("list", "--json")
+    rows = json.loads(p.stdout)
+    ids = {r["id"] for r in rows}
+    assert {"bicep_curl"} <= ids and all("error" not in r for r in rows)
+
+
+def test_schema_is_json():
+    schema = json.loads(coach("schema").stdout)
+    assert schema["title"] == "Form Coach exercise rule file"
+
+
+def test_demo_runs_under_a_minute_and_writes_a_video(tmp_path):
+    out = tmp_path / "demo.mp4"
+    t0 = time.perf_counter()
+    p = coach("demo", "--output", str(out), "--json")
+    elapsed = time.perf_counter() - t0
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert elapsed < 60
+    assert out.stat().st_size > 10000
+    for ex in data["exercises"]:
+        assert ex["reps"] >= 3
+        assert ex["injected_fault"] is None or any(c["check"] == ex["injected_fault"]["check"] for c in ex["cues"])
+    import cv2
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) > 100
+    cap.release()
+
+
+# ------------------------------------------------------------------ real footage (skips without ../shared)
+CLIP = "bicep_curl__barbell-front-whitebg.mp4"
+
+
+def test_analyze_real_clip_json(clips_dir, tmp_path):
+    rec = tmp_path / "session.npz"
+    p = coach("analyze", str(clips_dir / CLIP), "--exercise", "bicep_curl", "--json", "--record", str(rec))
+    assert p.returncode == 0, p.stderr
+    s = json.loads(p.stdout)
+    for key in ("exercise", "reps", "reps_detail", "cues", "frames", "frames_with_pose", "fps", "seconds"):
+        assert key in s
+    assert s["exercise"] == "bicep_curl" and isinstance(s["reps"], int)
+    assert s["frames"] == 300 and s["frames_with_pose"] >= 290
+    assert abs(s["reps"] - 3) <= 1
+    for d in s["reps_detail"]:
+        assert set(d) >= {"start_s", "end_s", "counted"} and (d["counted"] or "reason" in d)
+    for c in s["cues"]:
+        assert set(c) >= {"t_s", "check", "message"}
+    # the landmark recording replays to exactly the same result
+    p2 = coach("analyze", str(rec), "--exercise", "bicep_curl", "--json")
+    s2 = json.loads(p2.stdout)
+    assert (s2["reps"], s2["reps_detail"], s2["cues"]) == (s["reps"], s["reps_detail"], s["cues"])
+
+
+def test_run_on_a_clip_writes_an_annotated_video(clips_dir, tmp_path):
+    import cv2
+    out = tmp_path / "out.mp4"
+    src = clips_dir / "band_row__3d-avatar-oblique.mp4"
+    p = coach("run", "bicep_curl", "--source", str(src), "--no-window", "--output", str(out))
+    assert p.returncode == 0, p.stderr
+    a, b = cv2.VideoCapture(str(src)), cv2.VideoCapture(str(out))
+    n = int(a.get(cv2.CAP_PROP_FRAME_COUNT))
+    assert int(b.get(cv2.CAP_PROP_FRAME_COUNT)) == n
+    b.set(cv2.CAP_PROP_POS_FRAMES, n // 2)
+    a.set(cv2.CAP_PROP_POS_FRAMES, n // 2)
+    (_, fa), (_, fb) = a.read(), b.read()
+    diff = np.abs(fa.astype(int) - fb.astype(int)).sum(axis=2) > 60
+    h, w = diff.shape
+    assert diff[: h // 4, : w // 3].mean() > 0.3       # the rep-count panel (top left)
+    assert diff.mean() > 0.05                          # plus the skeleton

@@ -1,0 +1,72 @@
+"""docs/rules.md and the JSON Schema stay in step with the language definition."""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from coach.rules.jsonschema import json_schema, markdown_reference
+from coach.rules.loader import parse_text
+from coach.rules.schema import SECTIONS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+
+
+def test_reference_in_docs_matches_the_language():
+    text = DOC.read_text(encoding="utf-8")
+    m = re.search(r"<!-- reference:start -->\n(.*)<!-- reference:end -->", text, re.S)
+    assert m, "docs/rules.md lost its reference markers"
+    assert m.group(1).strip() == markdown_reference().strip(), \
+        "docs/rules.md is out of date: regenerate the reference with `coach schema --markdown`"
+
+
+def test_every_key_is_documented_with_unit_and_default():
+    ref = markdown_reference()
+    for section, keys in SECTIONS.items():
+        for name in keys:
+            assert re.search(rf"^\| `{name}` \| \w+ \| [^|]+ \| [^|]+ \| .+ \|$", ref, re.M), (section, name)
+
+
+def test_toml_examples_in_docs_are_valid_toml():
+    blocks = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 4
+    for b in blocks:
+        tomllib.loads(b)
+
+
+def test_json_schema_lists_every_key():
+    js = json_schema()
+    assert set(js["properties"]) == set(SECTIONS["file"])
+    for section in SECTIONS:
+        if section != "file":
+            assert set(js["$defs"][section]["properties"]) == set(SECTIONS[section])
+            assert js["$defs"][section]["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "exercises").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_every_number_in_a_shipped_rule_file_has_a_comment(path):
+    """Each line that sets a number carries a comment (unit / when to raise or lower it), or
+    sits right under a comment that explains it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bare = []
+    for i, line in enumerate(lines):
+        code = line.split("#", 1)[0]
+        if re.search(r"(=|\[|,)\s*-?\d", code) and not code.strip().startswith(("schema", "version")):
+            if "#" not in line and not (i > 0 and lines[i - 1].strip().startswith("#")):
+                bare.append(f"{path.name}:{i + 1}: {line.strip()}")
+    assert not bare, "numbers without a unit/tuning comment:\n" + "\n".join(bare)
+
+
+def test_shipped_files_roundtrip_through_the_loader():
+    for p in sorted((Path(__file__).resolve().parents[1] / "exercises").glob("*.toml")):
+        ex, problems = parse_text(p.read_text(encoding="utf-8"), str(p))
+        assert not problems, problems
+        assert "es" in ex.name, f"{p.name}: no Spanish name"
