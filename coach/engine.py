@@ -57,6 +57,7 @@ class Coach:
         self.auto_side: Optional[str] = None
         self.clean_streak = 0
         self.count_offset: dict[Optional[str], int] = {}
+        self.notice: Optional[str] = None  # set by the runner, e.g. an invalid rule-file edit
         self.load(exercise)
 
     # ------------------------------------------------------------------ set-up
@@ -177,7 +178,7 @@ class Coach:
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
-            display_measure=self._display(pose, values[active_key], active_key))
+            display_measure=self._display(pose, values[active_key], active_key), notice=self.notice)
 
     def finish(self, t: float, index: int) -> FrameResult:
         """The stream ended: close reps that were on their way back to the start."""

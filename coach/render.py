@@ -175,6 +175,14 @@ def draw_overlay(img: np.ndarray, r: FrameResult, title: str = "", mirror: bool 
         y0 = H - th - int(40 * s)
         _box(img, 0, y0 - int(12 * s), W, H, SEVERITY_BG.get(cue.severity, PANEL), 0.8)
         put_text(img, cue.text, ((W - tw) // 2, y0), size)
+    if r.notice:
+        size = max(10, int(20 * s))
+        tw, th = text_size(r.notice, size)
+        while tw > W - 20 and size > 8:
+            size -= 1
+            tw, th = text_size(r.notice, size)
+        _box(img, 0, int(180 * s), W, int(180 * s) + th + 10, (20, 20, 160), 0.85)
+        put_text(img, r.notice, (10, int(180 * s) + 5), size)
     if r.view_ok is False:
         put_text(img, f"view: {r.view}", (int(16 * s), int(185 * s)), max(12, int(22 * s)), (0, 180, 255))
     return img

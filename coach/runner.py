@@ -114,6 +114,8 @@ class Session:
                     new = self.watcher.poll()
                     if new is not None:
                         self.coach.load(new)
+                    self.coach.notice = (f"rule file not reloaded: {self.watcher.error}"
+                                         if self.watcher.error else None)
                 r = self.coach.step(item.pose, item.t, item.index)
                 self.summary.add(r)
                 if any(sink(r, item) is False for sink in sinks):

@@ -170,3 +170,4 @@ class FrameResult:
     view_ok: Optional[bool] = None
     side: Optional[str] = None
     display_measure: Optional[tuple[str, float, tuple[float, float]]] = None  # (label, value, pixel xy)
+    notice: Optional[str] = None  # a problem the member or therapist must see (e.g. a rule-file error)

@@ -28,7 +28,7 @@ SCRIPTS: list[Script] = [
             Fault("elbow_drop", end=one("left", shoulder_abduction=65)),
             Fault("shrug", end=one("left", shoulder_elevation=0.05)),
             Fault("trunk_still", end={"trunk_roll": -15}),
-            Fault("full_rotation", range=0.52),
+            Fault("full_rotation", range=0.45),
             Fault("slow_return", timing={"down_s": 0.3}),
             # range faults scale the left (even) reps only; the right reps still count
             Fault("incomplete", range=0.3, reps=2),
