@@ -85,6 +85,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as e:  # a bug, not a user error: one line, the traceback only with -v
+        if getattr(args, "verbose", False):
+            raise
+        print(f"coach: internal error: {e.__class__.__name__}: {e} (run with -v for details)", file=sys.stderr)
+        return 1
 
 
 # ------------------------------------------------------------------------------ commands

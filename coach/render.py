@@ -133,7 +133,7 @@ def draw_avatar(img: np.ndarray, pose: Pose) -> None:
 def draw_overlay(img: np.ndarray, r: FrameResult, title: str = "", mirror: bool = False) -> np.ndarray:
     """Draw everything the member needs onto ``img`` (BGR, modified in place and returned)."""
     H, W = img.shape[:2]
-    s = H / 720.0  # layout scale
+    s = min(H / 720.0, W / 900.0)  # layout scale: 1 on 1280x720, smaller on narrow (portrait) frames
     if r.pose is not None:
         draw_skeleton(img, r.pose, mirror)
     if r.display_measure is not None:

@@ -50,18 +50,46 @@ def test_json_schema_lists_every_key():
             assert js["$defs"][section]["additionalProperties"] is False
 
 
+def _statements(lines: list[str]):
+    """(first line index, lines) of each TOML statement, skipping multi-line strings; a
+    statement continues over the lines of a multi-line array or inline table."""
+    i, in_string = 0, False
+    while i < len(lines):
+        line = lines[i]
+        if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
+            in_string = not in_string
+            i += 1
+            continue
+        if in_string:
+            i += 1
+            continue
+        start, depth = i, 0
+        block = [line]
+        depth += line.split("#", 1)[0].count("[") + line.split("#", 1)[0].count("{")
+        depth -= line.split("#", 1)[0].count("]") + line.split("#", 1)[0].count("}")
+        while depth > 0 and i + 1 < len(lines):
+            i += 1
+            code = lines[i].split("#", 1)[0]
+            block.append(lines[i])
+            depth += code.count("[") + code.count("{") - code.count("]") - code.count("}")
+        yield start, block
+        i += 1
+
+
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "exercises").glob("*.toml")),
                          ids=lambda p: p.stem)
 def test_every_number_in_a_shipped_rule_file_has_a_comment(path):
-    """Each line that sets a number carries a comment (unit / when to raise or lower it), or
-    sits right under a comment that explains it."""
+    """Each statement that sets a number carries a comment (unit / when to raise or lower it)
+    on one of its lines, or sits right under a comment that explains it."""
     lines = path.read_text(encoding="utf-8").splitlines()
     bare = []
-    for i, line in enumerate(lines):
-        code = line.split("#", 1)[0]
-        if re.search(r"(=|\[|,)\s*-?\d", code) and not code.strip().startswith(("schema", "version")):
-            if "#" not in line and not (i > 0 and lines[i - 1].strip().startswith("#")):
-                bare.append(f"{path.name}:{i + 1}: {line.strip()}")
+    for start, block in _statements(lines):
+        code = " ".join(b.split("#", 1)[0] for b in block)
+        if not re.search(r"(=|\[|,)\s*-?\d", code) or code.strip().startswith(("schema", "version")):
+            continue
+        commented = any("#" in b for b in block) or (start > 0 and lines[start - 1].strip().startswith("#"))
+        if not commented:
+            bare.append(f"{path.name}:{start + 1}: {block[0].strip()}")
     assert not bare, "numbers without a unit/tuning comment:\n" + "\n".join(bare)
 
 

@@ -24,4 +24,36 @@ SCRIPTS: list[Script] = [
             Fault("incomplete", range=0.45, reps=0),
         ),
     ),
+    # Lateral raise, front view: arms hanging with soft elbows -> out to the sides at shoulder height.
+    Script(
+        exercise="lateral_raise",
+        base={"yaw": 0},
+        start=both(shoulder_abduction=10, elbow_flexion=15),
+        end=both(shoulder_abduction=90, elbow_flexion=15),
+        up_s=1.0, hold_s=0.3, down_s=1.5, rest_s=0.6,
+        faults=(
+            Fault("shrug", end={"shoulder_elevation": 0.07}),
+            Fault("body_swing", end={"trunk_pitch": -20}),
+            Fault("shoulder_height", end=both(shoulder_abduction=79)),  # counted (>= ~75 deg) but short of 85
+            Fault("even_arms", end={"right_shoulder_abduction": 55}),   # the watched (left) arm goes all the way
+            Fault("slow_lowering", timing={"down_s": 0.4}),
+            Fault("incomplete", range=0.75, reps=0),                    # ~70 deg: past "raising", short of "raised"
+        ),
+    ),
+    # Jumping jack, front view: arms at the sides, feet together -> hands overhead, feet wide (~1.2 s a rep).
+    Script(
+        exercise="jumping_jack",
+        base={"yaw": 0},
+        start=both(shoulder_abduction=5, hip_abduction=0),
+        end=both(shoulder_abduction=170, hip_abduction=18),
+        up_s=0.45, hold_s=0.1, down_s=0.45, rest_s=0.3,
+        ground=True,
+        faults=(
+            Fault("hands_overhead", end=both(shoulder_abduction=140)),   # counted (< 45 deg from vertical), not < 30
+            Fault("arms_down", start=both(shoulder_abduction=50)),       # arms only back to ~130 deg between reps
+            Fault("feet_apart", end=both(hip_abduction=5)),              # arms only: feet ~1.6 hip widths
+            Fault("even_arms", end={"right_shoulder_abduction": 120}),   # right hand 50 deg lower than the left
+            Fault("incomplete", range=0.65, reps=0),                     # arms to ~68 deg: "opening", never "open"
+        ),
+    ),
 ]

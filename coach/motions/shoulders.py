@@ -34,4 +34,39 @@ SCRIPTS: list[Script] = [
             Fault("incomplete", range=0.3, reps=2),
         ),
     ),
+    # Face pull, side view (left side toward the camera): arms forward at shoulder height ->
+    # elbows out to the sides at shoulder height, forearms up, hands beside the ears.
+    Script(
+        exercise="face_pull",
+        base={"yaw": 90, **both(shoulder_flexion=90)},
+        start=both(elbow_flexion=10),
+        end=both(shoulder_horizontal=80, elbow_flexion=125),
+        up_s=1.0, hold_s=0.5, down_s=1.8, rest_s=0.6,
+        faults=(
+            Fault("elbows_high", end=both(shoulder_flexion=45)),
+            Fault("shrug", end={"shoulder_elevation": 0.05}),
+            Fault("lean_back", end={"trunk_pitch": -20}),
+            Fault("full_pull", end=both(shoulder_horizontal=75, elbow_flexion=112)),
+            Fault("pause_at_face", timing={"up_s": 0.9, "hold_s": 0.0, "down_s": 0.9}),
+            Fault("incomplete", range=0.76, reps=0),
+        ),
+    ),
+    # Bent-over reverse fly facing the camera: trunk hinged 60 deg, arms hanging (flexion 60
+    # relative to the trunk) -> out to the sides at about shoulder height, elbows soft.
+    Script(
+        exercise="reverse_fly",
+        base={"trunk_pitch": 60, **both(elbow_flexion=15)},
+        start=both(shoulder_flexion=60),
+        end=both(shoulder_flexion=90, shoulder_horizontal=85),
+        up_s=1.0, hold_s=0.4, down_s=1.8, rest_s=0.6,
+        faults=(
+            Fault("fly_not_row", end=both(shoulder_flexion=60, shoulder_horizontal=85, shoulder_abduction=-10,
+                                          elbow_flexion=110)),
+            Fault("stay_hinged", end={"trunk_pitch": 40}),
+            Fault("shrug", end={"shoulder_elevation": 0.05}),
+            Fault("full_range", range=0.45),
+            Fault("slow_lowering", timing={"down_s": 0.4}),
+            Fault("incomplete", range=0.3, reps=0),
+        ),
+    ),
 ]
