@@ -114,7 +114,7 @@ class CheckRunner:
                 ok = evaluate(c.expect, values, baseline=baseline)
             if ok is False:
                 since = self._bad_since.setdefault(c.id, t)
-                if t - since >= c.for_s:
+                if t - since >= c.for_s - 1e-6:  # float frame times
                     findings.append(self._finding(c, t, failing_value(c.expect, values)))
                     if self.log is not None:
                         self.log.faults.add(c.id)

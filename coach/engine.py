@@ -204,10 +204,18 @@ class Coach:
         if view_wrong:
             return [Candidate("view", "warning", _msgs("wrong_view", lambda lang: {"views": views_text(ex.views, lang)}),
                               None, cd)]
-        sides = SIDES if ex.side in ("both", "alternate") else [ex.side if ex.side in SIDES else self.auto_side or "left"]
-        needed = sorted({resolve(l, s) for l in ex.landmarks for s in sides})
-        missing = pose is None or any(pose.visibility[INDEX[n]] < ex.min_visibility for n in needed)
-        if not missing:
+        if ex.side in ("both", "alternate"):
+            # either side fully in view is enough (a side view hides the far limbs)
+            options = [sorted({resolve(l, s) for l in ex.landmarks}) for s in SIDES]
+        else:
+            side = ex.side if ex.side in SIDES else self.auto_side or "left"
+            options = [sorted({resolve(l, side) for l in ex.landmarks})]
+
+        def gone_in(names: list[str]) -> list[str]:
+            return [n for n in names if pose is None or pose.visibility[INDEX[n]] < ex.min_visibility]
+
+        gone = min((gone_in(o) for o in options), key=len)
+        if pose is not None and not gone:
             self._missing_since = None
             return []
         self._missing_since = t if self._missing_since is None else self._missing_since
@@ -215,7 +223,6 @@ class Coach:
             return []
         if pose is None:
             return [Candidate("setup", "warning", _msgs("no_person", lambda lang: {}), None, cd)]
-        gone = [n for n in needed if pose.visibility[INDEX[n]] < ex.min_visibility]
         return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
                           None, cd)]
 

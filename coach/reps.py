@@ -24,6 +24,9 @@ from .rules.schema import RepSpec
 from .types import RepEvent
 
 
+EPS_S = 1e-6  # frame times are floats: 19.15 - 19.10 is 0.04999..., which must count as 0.05 s
+
+
 @dataclass
 class _Timer:
     """How long a condition has been continuously true."""
@@ -100,7 +103,7 @@ class RepCounter:
             self._seen_known = self._seen_known or ok is not None
             # The very first known frame has no earlier phase to flicker from, so it needs no
             # debounce: a video that starts at the start position starts counting at once.
-            if self._next.update(ok, t) >= phases[0].hold_s or (first and ok):
+            if self._next.update(ok, t) >= phases[0].hold_s - EPS_S or (first and ok):
                 self._enter(0, t)
                 events.append(self._event("start", t))
             return events
@@ -110,7 +113,7 @@ class RepCounter:
         if self.hold_idx is not None and i == self.hold_idx and not self.counted:
             if evaluate(phases[i].enter, values) is True:
                 self.hold_elapsed += dt
-            if self.hold_elapsed >= self.spec.hold.seconds:
+            if self.hold_elapsed >= self.spec.hold.seconds - EPS_S:
                 self.counted = True
                 self.count += 1
                 events.append(self._event("rep", t))
@@ -125,7 +128,7 @@ class RepCounter:
 
         nxt = (i + 1) % n
         since = self._next.since
-        if self._next.update(evaluate(phases[nxt].enter, values), t) >= phases[nxt].hold_s:
+        if self._next.update(evaluate(phases[nxt].enter, values), t) >= phases[nxt].hold_s - EPS_S:
             start_of_change = since if since is not None else t
             if nxt == 0:
                 events.extend(self._close(t))
@@ -138,7 +141,7 @@ class RepCounter:
             return events
 
         if i > 0 and nxt != 0:  # fell back to the first phase without finishing?
-            if self._back.update(evaluate(phases[0].enter, values), t) >= phases[0].hold_s:
+            if self._back.update(evaluate(phases[0].enter, values), t) >= phases[0].hold_s - EPS_S:
                 if self.reached >= self.incomplete_idx and not self.counted:
                     events.append(self._event("incomplete", t, reason=f"did not reach '{self.names[nxt]}'",
                                               message=self.spec.incomplete_message or None))
