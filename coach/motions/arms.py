@@ -1,6 +1,7 @@
 """Synthetic scripts for arm exercises: see coach.motions."""
 from __future__ import annotations
 
+from ..synth import Camera
 from . import Fault, Script
 
 
@@ -49,11 +50,29 @@ SCRIPTS: list[Script] = [
         up_s=0.45, hold_s=0.1, down_s=0.45, rest_s=0.3,
         ground=True,
         faults=(
-            Fault("hands_overhead", end=both(shoulder_abduction=140)),   # counted (< 45 deg from vertical), not < 30
+            Fault("hands_overhead", end=both(shoulder_abduction=146)),   # counted (< 45 deg from vertical), not < 30
             Fault("arms_down", start=both(shoulder_abduction=50)),       # arms only back to ~130 deg between reps
             Fault("feet_apart", end=both(hip_abduction=5)),              # arms only: feet ~1.6 hip widths
             Fault("even_arms", end={"right_shoulder_abduction": 120}),   # right hand 50 deg lower than the left
             Fault("incomplete", range=0.65, reps=0),                     # arms to ~68 deg: "opening", never "open"
+        ),
+    ),
+    # Shoulder press, front view, camera at shoulder height (a phone on a shelf): weights racked at shoulder
+    # height, elbows a little below the shoulders, forearms vertical -> arms straight overhead.
+    Script(
+        exercise="shoulder_press",
+        base={"yaw": 0},
+        start=both(shoulder_abduction=70, elbow_flexion=95, shoulder_rotation=90),
+        end=both(shoulder_abduction=175, elbow_flexion=5, shoulder_rotation=90),
+        up_s=1.0, hold_s=0.3, down_s=1.5, rest_s=0.6,
+        camera=Camera(cam_height=0.5),
+        faults=(
+            Fault("lean_back", base={"yaw": 90}, end={"trunk_pitch": -20}),     # seen from the side
+            Fault("full_lockout", end=both(shoulder_abduction=165, elbow_flexion=40)),  # elbows stop at ~140 deg
+            Fault("even_press", end={"right_shoulder_abduction": 110, "right_elbow_flexion": 70}),
+            Fault("stacked_forearms", end=both(shoulder_abduction=145, elbow_flexion=0)),  # pressing out in a V
+            Fault("slow_lowering", timing={"down_s": 0.25}),                    # dropping the weights
+            Fault("incomplete", range=0.36, reps=0),                            # hands only ~0.7 torso up
         ),
     ),
 ]

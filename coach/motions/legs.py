@@ -94,12 +94,12 @@ SCRIPTS: list[Script] = [
             # The hips reach the top, then sink to ~148 deg between the lifts instead of lowering to the floor:
             # one long sagging hold, so one rep.
             Fault("hips_sagging", start=both(hip_flexion=32), timing={"rest_s": 1.5}, reps=1),
-            # the left side of the pelvis sags: left hip angle ~15 deg smaller than the right
-            Fault("hips_level", end={"left_hip_flexion": 40}),
+            # the far (right) side of the pelvis sags: right hip angle ~15 deg smaller than the left
+            Fault("hips_level", end={"right_hip_flexion": 40}),
             # the top reaches only ~165 deg
             Fault("full_extension", end=both(hip_flexion=40)),
             # short squeeze: counted (1 s above 160 deg) but the top lasts under 2 s
-            Fault("hold_time", timing={"hold_s": 0.4}),
+            Fault("hold_time", timing={"hold_s": 0.8, "down_s": 0.6}),
             Fault("incomplete", range=0.45, reps=0),
         ),
     ),
