@@ -152,7 +152,7 @@ class Coach:
             evs = unit.counter.step(t, vals)
             events.extend(evs)
             fs = unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, vals, evs,
-                                  active=pose is not None and not view_wrong, view=view)
+                                  active=pose is not None and view_ok is not False, view=view)
             findings.extend(fs)
             for e in evs:
                 if e.kind == "incomplete":
@@ -234,7 +234,7 @@ class Coach:
         s = side or self.auto_side or (self.ex.side if self.ex.side in SIDES else "left")
         lm = spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0]
         xy = pose.image_xy[INDEX[resolve(lm, s)]]
-        return (name, float(vals[name]), (float(xy[0]), float(xy[1])))
+        return (name, float(vals[name]), (float(xy[0]), float(xy[1])), spec.unit)
 
     # ------------------------------------------------------------------ totals
     @property

@@ -137,10 +137,10 @@ def draw_overlay(img: np.ndarray, r: FrameResult, title: str = "", mirror: bool 
     if r.pose is not None:
         draw_skeleton(img, r.pose, mirror)
     if r.display_measure is not None:
-        label, value, (x, y) = r.display_measure
+        label, value, (x, y), unit = r.display_measure
         if mirror:
             x = W - 1 - x
-        txt = f"{value:.0f}°" if abs(value) > 2 else f"{value:.2f}"
+        txt = f"{value:.0f}°" if unit == "deg" else f"{value:.2f}"
         put_text(img, txt, (int(x + 12 * s), int(y - 30 * s)), max(14, int(34 * s)), (0, 255, 255))
     # rep counter panel
     big = max(28, int(110 * s))

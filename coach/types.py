@@ -169,5 +169,5 @@ class FrameResult:
     view: Optional[str] = None
     view_ok: Optional[bool] = None
     side: Optional[str] = None
-    display_measure: Optional[tuple[str, float, tuple[float, float]]] = None  # (label, value, pixel xy)
+    display_measure: Optional[tuple[str, float, tuple[float, float], str]] = None  # (name, value, pixel xy, unit)
     notice: Optional[str] = None  # a problem the member or therapist must see (e.g. a rule-file error)
