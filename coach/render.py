@@ -126,6 +126,8 @@ def draw_avatar(img: np.ndarray, pose: Pose) -> None:
         if a > 10 and b > 10:
             cv2.line(img, tuple(map(int, xy[a])), tuple(map(int, xy[b])), (170, 140, 110), limb, cv2.LINE_AA)
     head = xy[[INDEX["nose"], INDEX["left_ear"], INDEX["right_ear"]]].mean(axis=0)
+    neck = (xy[INDEX["left_shoulder"]] + xy[INDEX["right_shoulder"]]) / 2
+    cv2.line(img, tuple(map(int, neck)), tuple(map(int, head)), (170, 140, 110), limb, cv2.LINE_AA)
     r = max(8, int(np.linalg.norm(xy[INDEX["left_shoulder"]] - xy[INDEX["right_shoulder"]]) * 0.35), limb)
     cv2.circle(img, tuple(map(int, head)), r, (160, 180, 210), -1, cv2.LINE_AA)
 
@@ -160,11 +162,11 @@ def draw_overlay(img: np.ndarray, r: FrameResult, title: str = "", mirror: bool 
                  max(12, int(24 * s)), (200, 200, 200))
     if r.hold_elapsed_s is not None and r.hold_target_s:
         frac = min(1.0, r.hold_elapsed_s / r.hold_target_s)
-        x0, y0, x1, y1 = int(W * 0.3), int(20 * s), int(W * 0.7), int(50 * s)
+        x0, y0, x1, y1 = int(W * 0.3), int(64 * s), int(W * 0.7), int(100 * s)  # under the title
         _box(img, x0, y0, x1, y1, PANEL)
         _box(img, x0, y0, x0 + int((x1 - x0) * frac), y1, (60, 180, 60), 0.9)
-        put_text(img, f"hold {r.hold_elapsed_s:.1f} / {r.hold_target_s:g} s", (x0 + int(8 * s), y0 + int(2 * s)),
-                 max(12, int(24 * s)))
+        put_text(img, f"hold {r.hold_elapsed_s:.1f} / {r.hold_target_s:g} s", (x0 + int(8 * s), y0 + int(4 * s)),
+                 max(12, int(26 * s)))
     cue = r.current_cue
     if cue is not None:
         size = max(14, int(40 * s))
