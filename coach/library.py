@@ -55,10 +55,6 @@ def find_exercise(name: str) -> Exercise:
     return load_exercise(f)
 
 
-def rule_path(ex: Exercise) -> Path:
-    return Path(ex.path)
-
-
 @dataclass(frozen=True)
 class PipelineParams:
     """calibration/pipeline.toml as nested dicts: section -> key -> value."""

@@ -20,7 +20,7 @@ from .engine import Coach
 from .errors import RuleFileError
 from .library import PipelineParams
 from .rules.loader import load_exercise
-from .rules.schema import Exercise, text
+from .rules.schema import Exercise
 from .summary import SummaryBuilder
 from .types import FrameResult, Pose
 
@@ -171,6 +171,3 @@ def format_summary(s: dict, lang: str = "en") -> str:
     lines.append(f"  {s['frames']} frames, person seen in {s['frames_with_pose']}, {s['seconds']:.1f} s")
     return "\n".join(lines)
 
-
-def exercise_title(ex: Exercise, lang: str) -> str:
-    return text(ex.name, lang)

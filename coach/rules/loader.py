@@ -238,7 +238,6 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
 
 def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S.MeasureSpec]:
     out: dict[str, S.MeasureSpec] = {}
-    kinds_keys = set(S.MEASURE_KINDS)
     for name, spec in data.items():
         p = path + (name,)
         if not isinstance(spec, dict):
@@ -285,7 +284,6 @@ def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S
                 ctx.add(path + (name, "left_right"), f"left_right expects the name of a measure that uses {{side}}, "
                         f"found \"{m.of}\"" + (f" (did you mean '{hint}'?)" if hint else ""))
                 del out[name]
-    del kinds_keys
     return out
 
 
