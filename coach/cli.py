@@ -130,10 +130,10 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
         if rec is not None and args.output:
             from .runner import recording_items
             items = recording_items(rec, canvas=True)
+        if args.record:  # first: a frame is recorded before anything else can be interrupted
+            sinks.append(_record_sink(args.record, fps, size, name, closers))
         if args.output:
             sinks.append(_video_sink(args.output, fps, size, title, closers))
-        if args.record:
-            sinks.append(_record_sink(args.record, fps, size, name, closers))
         if live_window:
             from .capture import display_available
             if display_available():

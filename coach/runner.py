@@ -158,7 +158,7 @@ def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Item], None]:
 
 def format_summary(s: dict, lang: str = "en") -> str:
     """A short human summary for the end of a session."""
-    lines = [f"{s.get('exercise_name', s['exercise'])}: {s['reps']} reps"
+    lines = [f"{s.get('exercise_name', s['exercise'])}: {s['reps']} rep{'' if s['reps'] == 1 else 's'}"
              + (" (" + ", ".join(f"{k} {v}" for k, v in s["reps_by_side"].items()) + ")" if s.get("reps_by_side") else "")]
     missed = [d for d in s["reps_detail"] if not d["counted"]]
     if missed:
@@ -168,6 +168,7 @@ def format_summary(s: dict, lang: str = "en") -> str:
     clean = sum(1 for d in s["reps_detail"] if d["counted"] and not d.get("faults"))
     if s["reps"]:
         lines.append(f"  clean reps: {clean} of {s['reps']}")
-    lines.append(f"  {s['frames']} frames, person seen in {s['frames_with_pose']}, {s['seconds']:.1f} s")
+    lines.append(f"  {s['frames']} frames, person seen in {s['frames_with_pose']}, {s['seconds']:.1f} s"
+                 + (" (stopped early)" if s.get("interrupted") else ""))
     return "\n".join(lines)
 
