@@ -9,7 +9,7 @@ import pytest
 
 from coach.rules.jsonschema import json_schema, markdown_reference
 from coach.rules.loader import parse_text
-from coach.rules.schema import SECTIONS
+from coach.rules.schema import EXAMPLES, SECTIONS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,11 +27,16 @@ def test_reference_in_docs_matches_the_language():
         "docs/rules.md is out of date: regenerate the reference with `coach schema --markdown`"
 
 
-def test_every_key_is_documented_with_unit_and_default():
+def test_every_key_is_documented_with_unit_default_and_a_valid_example():
     ref = markdown_reference()
     for section, keys in SECTIONS.items():
+        assert set(EXAMPLES[section]) == set(keys), section
         for name in keys:
-            assert re.search(rf"^\| `{name}` \| \w+ \| [^|]+ \| [^|]+ \| .+ \|$", ref, re.M), (section, name)
+            assert re.search(rf"^\| `{name}` \| \w+ \| [^|]+ \| [^|]+ \| .+ \| `.+` \|$", ref, re.M), (section, name)
+            example = EXAMPLES[section][name]
+            if not example.startswith("["):   # table headers are shown as such
+                doc = tomllib.loads(example)
+                assert name in doc or section == "measure", (section, example)
 
 
 def test_toml_examples_in_docs_are_valid_toml():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..landmarks import NAMES
-from .schema import LANGUAGES, SECTIONS, Key
+from .schema import EXAMPLES, LANGUAGES, SECTIONS, Key
 
 _LANDMARK_PATTERN = "^(" + "|".join(sorted(set(NAMES) | {n.replace("left_", "{side}_") for n in NAMES}
                                          | {n.replace("left_", "{other}_") for n in NAMES})).replace("{", "\\{").replace("}", "\\}") + ")$"
@@ -53,9 +53,12 @@ def _key(k: Key) -> dict[str, Any]:
 
 def _object(section: str) -> dict[str, Any]:
     keys = SECTIONS[section]
+    props = {}
+    for n, k in keys.items():
+        props[n] = _key(k)
+        props[n]["markdownDescription"] = props[n]["description"] + f"\n\nExample: `{EXAMPLES[section][n]}`"
     return {"type": "object", "additionalProperties": False,
-            "required": [n for n, k in keys.items() if k.required],
-            "properties": {n: _key(k) for n, k in keys.items()}}
+            "required": [n for n, k in keys.items() if k.required], "properties": props}
 
 
 def json_schema() -> dict[str, Any]:
@@ -88,10 +91,11 @@ def markdown_reference() -> str:
     out = []
     for section, keys in SECTIONS.items():
         out.append(f"### {_SECTION_TITLES[section]}\n")
-        out.append("| key | type | unit | default | meaning |")
-        out.append("|---|---|---|---|---|")
+        out.append("| key | type | unit | default | meaning | example |")
+        out.append("|---|---|---|---|---|---|")
         for name, k in keys.items():
             choices = f" One of: {', '.join(f'`{c}`' for c in k.choices)}." if k.choices else ""
-            out.append(f"| `{name}` | {k.type} | {k.unit or '—'} | {_fmt_default(k)} | {k.doc}{choices} |")
+            example = EXAMPLES[section][name].replace("|", "\\|")
+            out.append(f"| `{name}` | {k.type} | {k.unit or '—'} | {_fmt_default(k)} | {k.doc}{choices} | `{example}` |")
         out.append("")
     return "\n".join(out)

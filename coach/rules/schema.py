@@ -271,3 +271,47 @@ class Exercise:
 def text(t: Text, lang: str = "en") -> str:
     """The string for ``lang``, falling back to English."""
     return t.get(lang) or t.get("en", "")
+
+
+# One example per key (TOML as written in a rule file), shown in docs/rules.md and the JSON Schema.
+EXAMPLES: dict[str, dict[str, str]] = {
+    "file": {"schema": "schema = 1", "exercise": "[exercise]", "measures": "[measures]", "rep": "[rep]",
+             "checks": "[[checks]]", "feedback": "[feedback]"},
+    "exercise": {
+        "id": 'id = "resisted_row"', "name": 'name = { en = "Resisted row", es = "Remo con resistencia" }',
+        "version": 'version = "1.0.2"', "views": 'views = ["side", "oblique"]', "side": 'side = "auto"',
+        "landmarks": 'landmarks = ["{side}_shoulder", "{side}_elbow", "{side}_wrist"]',
+        "min_visibility": "min_visibility = 0.5", "display": 'display = "elbow"',
+        "description": 'description = { en = "Pull your elbows back.", es = "Lleva los codos atrás." }',
+        "notes": 'notes = "Shrugging is the ear-to-shoulder distance shrinking."',
+        "reviewed_by": 'reviewed_by = ["A.B. (PT) 2026-11-02"]'},
+    "measure": {
+        "joint": 'elbow = { joint = ["{side}_shoulder", "{side}_elbow", "{side}_wrist"] }',
+        "inclination": 'trunk = { inclination = ["{side}_hip", "{side}_shoulder"] }',
+        "distance": 'shrug = { distance = ["{side}_ear", "{side}_shoulder"] }',
+        "ratio": 'width = { ratio = ["left_shoulder", "right_shoulder", "left_hip", "right_hip"] }',
+        "offset": 'wrist_up = { offset = ["{side}_wrist", "{side}_shoulder"], axis = "up" }',
+        "left_right": 'elbow_sym = { left_right = "elbow" }', "space": 'space = "pixel"',
+        "reference": 'reference = "horizontal"', "normalize": 'normalize = "shoulder_width"', "axis": 'axis = "up"',
+        "min_visibility": "min_visibility = 0.3", "proxy": 'proxy = "shoulder blades squeezing together"'},
+    "rep": {"phases": "[[rep.phases]]", "min_rep_s": "min_rep_s = 1.0", "max_rep_s": "max_rep_s = 15.0",
+            "incomplete_from": 'incomplete_from = "pulled"',
+            "incomplete_message": 'incomplete_message = { en = "Pull all the way.", es = "Tira hasta el final." }',
+            "hold": "[rep.hold]"},
+    "phase": {"name": 'name = "pulled"', "enter": 'enter = { measure = "elbow", below = 100 }', "hold_s": "hold_s = 0.1"},
+    "hold": {"phase": 'phase = "squeezed"', "seconds": "seconds = 3.0",
+             "message": 'message = { en = "Hold a little longer.", es = "Mantén un poco más." }'},
+    "check": {"id": 'id = "shrug"', "scope": 'scope = "rep"', "during": 'during = ["pulling", "pulled"]',
+              "expect": 'expect = { measure = "trunk", max_drift = 10 }', "for_s": "for_s = 0.4",
+              "severity": 'severity = "warning"', "message": 'message = { en = "Shoulders down.", es = "Hombros abajo." }',
+              "voice": 'voice = { en = "Shoulders down." }', "cooldown_s": "cooldown_s = 8",
+              "min_visibility": "min_visibility = 0.7", "views": 'views = ["side"]'},
+    "condition": {"measure": 'measure = "elbow"', "above": "above = 150", "below": "below = 60",
+                  "between": "between = [80, 100]", "max_drift": "max_drift = 10", "stat": 'stat = "min"',
+                  "phase": 'phase = "returning"', "min_duration_s": "min_duration_s = 1.5",
+                  "max_duration_s": "max_duration_s = 6.0",
+                  "all": 'all = [{ measure = "a", above = 1 }, { measure = "b", below = 2 }]',
+                  "any": 'any = [{ measure = "a", above = 1 }, { measure = "b", below = 2 }]'},
+    "feedback": {"praise": 'praise = { en = "Nice and steady.", es = "Muy bien, constante." }',
+                 "praise_every": "praise_every = 3"},
+}
