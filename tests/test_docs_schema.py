@@ -24,7 +24,7 @@ def test_reference_in_docs_matches_the_language():
     m = re.search(r"<!-- reference:start -->\n(.*)<!-- reference:end -->", text, re.S)
     assert m, "docs/rules.md lost its reference markers"
     assert m.group(1).strip() == markdown_reference().strip(), \
-        "docs/rules.md is out of date: regenerate the reference with `coach schema --markdown`"
+        "docs/rules.md is out of date: run python tools/update_rules_doc.py"
 
 
 def test_every_key_is_documented_with_unit_default_and_a_valid_example():
