@@ -28,11 +28,45 @@ def exercise_id(label: str) -> str | None:
     return MAPPING.get(label, label)
 
 
-def analyze_recording(rec_path: Path, ex_id: str, trace: str | None = None) -> dict:
+def augment(rec, how: str):
+    """Landmark-space variants of a real recording, to probe robustness beyond the dev clips:
+    "mirror": the clip flipped left-right (what MediaPipe reports on a mirrored video: x
+    reflected and left/right labels swapped), so people face the other way;
+    "half_fps": every other frame, like a 15 fps webcam."""
+    import dataclasses
+    import numpy as np
+    from coach.landmarks import N_LANDMARKS, mirror_index
+    if how == "half_fps":
+        idx = range(0, len(rec.poses), 2)
+        return dataclasses.replace(rec, poses=tuple(rec.poses[i] for i in idx), times=rec.times[::2],
+                                   fps=rec.fps / 2, indices=None if rec.indices is None else rec.indices[::2])
+    if how == "mirror":
+        perm = [mirror_index(i) for i in range(N_LANDMARKS)]
+        w = rec.image_size[0]
+        out = []
+        for p in rec.poses:
+            if p is None:
+                out.append(None)
+                continue
+            xy = p.image_xy[perm].copy()
+            xy[:, 0] = w - 1 - xy[:, 0]
+            world = None
+            if p.world_xyz is not None:
+                world = p.world_xyz[perm].copy()
+                world[:, 0] = -world[:, 0]
+            out.append(dataclasses.replace(p, image_xy=xy, world_xyz=world, visibility=p.visibility[perm],
+                                           presence=p.presence[perm]))
+        return dataclasses.replace(rec, poses=tuple(out))
+    raise ValueError(how)
+
+
+def analyze_recording(rec_path: Path, ex_id: str, trace: str | None = None, how: str = "") -> dict:
     from coach.library import find_exercise, pipeline_params
     from coach.pose.recording import load_recording
     from coach.runner import Session, recording_items
     rec = load_recording(rec_path)
+    if how:
+        rec = augment(rec, how)
     session = Session(find_exercise(ex_id), pipeline_params(), fps=rec.fps, source_name=rec_path.name)
     sinks = []
     if trace:
@@ -56,6 +90,8 @@ def main() -> int:
     ap.add_argument("--videos", action="store_true")
     ap.add_argument("--only", default="")
     ap.add_argument("--trace", default=None, help="print this measure every 3rd frame")
+    ap.add_argument("--augment", default="", choices=["", "mirror", "half_fps"],
+                    help="score a landmark-space variant of each recording")
     args = ap.parse_args()
     labels = json.loads((CLIPS / "labels.json").read_text())
     rows = []
@@ -74,7 +110,7 @@ def main() -> int:
             if not rec.exists():
                 print(f"{lab['file']:55s} {ex_id:28s} (no recording)")
                 continue
-            s = analyze_recording(rec, ex_id, args.trace)
+            s = analyze_recording(rec, ex_id, args.trace, args.augment)
         diff = s["reps"] - lab["reps"]
         rows.append(diff)
         not_counted = sum(1 for d in s["reps_detail"] if not d["counted"])
