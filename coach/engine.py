@@ -55,6 +55,7 @@ class Coach:
         self._side_ema = 0.0
         self._last_t: Optional[float] = None
         self.auto_side: Optional[str] = None
+        self._last_moved: str = "left"  # alternate: the side that last changed phase (shown on screen)
         self.clean_streak = 0
         self.count_offset: dict[Optional[str], int] = {}
         self.notice: Optional[str] = None  # set by the runner, e.g. an invalid rule-file edit
@@ -151,6 +152,8 @@ class Coach:
             vals = values[key]
             evs = unit.counter.step(t, vals)
             events.extend(evs)
+            if key is not None and any(e.kind in ("phase", "rep") for e in evs):
+                self._last_moved = key
             fs = unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, vals, evs,
                                   active=pose is not None and view_ok is not False, view=view)
             findings.extend(fs)
@@ -196,7 +199,7 @@ class Coach:
         if None in self.units:
             return None
         in_rep = [s for s, u in self.units.items() if u.counter.in_rep]
-        return in_rep[0] if in_rep else "left"
+        return self._last_moved if not in_rep or self._last_moved in in_rep else in_rep[0]
 
     def _system_candidates(self, pose: Optional[Pose], t: float, view_wrong: bool) -> list[Candidate]:
         ex = self.ex
