@@ -103,6 +103,16 @@ class Script:
                           noise_world_m=0.008 if noise else 0.0, dropouts=drop, seed=seed)
 
 
+def both(**dofs: float) -> dict[str, float]:
+    """The same DOF values on both sides: both(elbow_flexion=90) -> left_/right_elbow_flexion."""
+    return {f"{s}_{k}": v for s in ("left", "right") for k, v in dofs.items()}
+
+
+def one(side: str, **dofs: float) -> dict[str, float]:
+    """DOF values for one side: one("left", elbow_flexion=90) -> left_elbow_flexion."""
+    return {f"{side}_{k}": v for k, v in dofs.items()}
+
+
 def with_fault(script: Script, check: str) -> Fault:
     for f in script.faults:
         if f.check == check:
@@ -125,4 +135,4 @@ def _collect() -> dict[str, Script]:
 
 SCRIPTS: dict[str, Script] = _collect()
 
-__all__ = ["Fault", "Script", "SCRIPTS", "with_fault", "replace"]
+__all__ = ["Fault", "Script", "SCRIPTS", "both", "one", "with_fault", "replace"]

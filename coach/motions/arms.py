@@ -2,12 +2,7 @@
 from __future__ import annotations
 
 from ..synth import Camera
-from . import Fault, Script
-
-
-def both(**dofs: float) -> dict[str, float]:
-    """The same DOF values on both sides: both(elbow_flexion=90) -> left_/right_elbow_flexion."""
-    return {f"{s}_{k}": v for s in ("left", "right") for k, v in dofs.items()}
+from . import Fault, Script, both
 
 
 SCRIPTS: list[Script] = [

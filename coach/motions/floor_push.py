@@ -1,12 +1,7 @@
 """Synthetic scripts for pushing exercises on the floor: see coach.motions."""
 from __future__ import annotations
 
-from . import Fault, Script
-
-
-def both(**dofs: float) -> dict[str, float]:
-    """The same DOF values on both sides: both(elbow_flexion=90) -> left_/right_elbow_flexion."""
-    return {f"{s}_{k}": v for s in ("left", "right") for k, v in dofs.items()}
+from . import Fault, Script, both
 
 
 SCRIPTS: list[Script] = [

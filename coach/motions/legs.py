@@ -1,12 +1,7 @@
 """Synthetic scripts for leg and floor exercises (squat, lunge, sit-up, glute bridge, bird dog): see coach.motions."""
 from __future__ import annotations
 
-from . import Fault, Script
-
-
-def both(**dofs: float) -> dict[str, float]:
-    """The same DOF values on both sides: both(knee_flexion=90) -> left_/right_knee_flexion."""
-    return {f"{s}_{k}": v for s in ("left", "right") for k, v in dofs.items()}
+from . import Fault, Script, both
 
 
 # Squat bottom, side view: 35 deg forward lean, thighs just past parallel, knees a little out (over the toes);

@@ -9,17 +9,7 @@ import numpy as np
 
 from ..synth import Camera, Keyframe, Motion, grounded
 from ..types import Pose
-from . import Fault, Script
-
-
-def both(**dofs: float) -> dict[str, float]:
-    """The same DOF values on both sides: both(elbow_flexion=90) -> left_/right_elbow_flexion."""
-    return {f"{s}_{k}": v for s in ("left", "right") for k, v in dofs.items()}
-
-
-def one(side: str, **dofs: float) -> dict[str, float]:
-    """DOF values for one side: one("left", elbow_flexion=90) -> left_elbow_flexion."""
-    return {f"{side}_{k}": v for k, v in dofs.items()}
+from . import Fault, Script, both, one
 
 
 @dataclass(frozen=True)
