@@ -6,6 +6,7 @@ No I/O, no clock: a recorded session replays to exactly the same results.
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import Optional
 
 import numpy as np
@@ -17,7 +18,7 @@ from .landmarks import INDEX, SIDES, resolve
 from .library import PipelineParams
 from .messages import message, parts_text, views_text
 from .reps import RepCounter
-from .rules.schema import Exercise
+from .rules.schema import DERIVED_KINDS, Exercise
 from .smoothing import OneEuroParams, PoseSmoother
 from .types import Finding, FrameResult, Measures, Pose, RepEvent
 from .view import ViewTracker
@@ -71,7 +72,8 @@ class Coach:
         self.units = ({s: _Unit(exercise, s) for s in SIDES} if exercise.side == "alternate"
                       else {None: _Unit(exercise, None)})
         self._sided = {n for n, m in exercise.measures.items()
-                       if m.kind != "left_right" and any("{" in l for l in m.landmarks)}
+                       if m.kind not in DERIVED_KINDS and any("{" in l for l in m.landmarks)}
+        self._history: dict[tuple, deque] = {}  # (unit key, measure) -> recent (t, value), for speeds
         self._side_landmarks = {s: sorted({INDEX[resolve(l, s)] for n in self._sided
                                            for l in exercise.measures[n].landmarks}) for s in SIDES}
 
@@ -80,12 +82,30 @@ class Coach:
         ex = self.ex
         out: dict[str, float] = {}
         for name, spec in ex.measures.items():
-            if spec.kind != "left_right":
+            if spec.kind not in DERIVED_KINDS:
                 s = side if name in self._sided else None
                 out[name] = M.evaluate(spec, pose, s or "left", ex.min_visibility)
         return out
 
-    def _measure_all(self, pose: Optional[Pose]) -> dict[Optional[str], dict[str, float]]:
+    def _add_speeds(self, out: dict[Optional[str], dict[str, float]], t: float) -> None:
+        """speed measures: |change| of their source over the last over_s seconds, per second.
+        Unknown when the source is unknown now or was never known in the window."""
+        for name, spec in self.ex.measures.items():
+            if spec.kind != "speed":
+                continue
+            for key, vals in out.items():
+                h = self._history.setdefault((key, name), deque())
+                v = vals.get(spec.of, NAN)
+                h.append((t, v))
+                while h and t - h[0][0] > spec.over_s:
+                    h.popleft()
+                old = next(((t0, v0) for t0, v0 in h if not math.isnan(v0)), None)
+                if math.isnan(v) or old is None or t - old[0] < spec.over_s / 2:
+                    vals[name] = NAN
+                else:
+                    vals[name] = abs(v - old[1]) / (t - old[0])
+
+    def _measure_all(self, pose: Optional[Pose], t: float) -> dict[Optional[str], dict[str, float]]:
         """Measure values per unit key (None, or "left"/"right" for alternate)."""
         ex = self.ex
         per_side = {s: self._values(pose, s) for s in SIDES} if self._sided else {}
@@ -109,6 +129,7 @@ class Coach:
                 diff = abs(per_side["left"].get(spec.of, NAN) - per_side["right"].get(spec.of, NAN))
                 for vals in out.values():
                     vals[name] = diff
+        self._add_speeds(out, t)
         return out
 
     def _update_auto_side(self, pose: Optional[Pose], t: float) -> None:
@@ -136,7 +157,7 @@ class Coach:
         pose = self.smoother(pose, t)
         self._update_auto_side(pose, t)
         self._last_t = t
-        values = self._measure_all(pose)
+        values = self._measure_all(pose, t)
         view = self.views.update(pose, t)
         view_ok = None if view is None else view in ex.views
         if view_ok is False:

@@ -119,12 +119,12 @@ def known(pose: Pose, names: tuple[str, ...], min_visibility: float) -> bool:
 
 def evaluate(spec, pose: Optional[Pose], side: Optional[str], min_visibility: float) -> float:
     """Value of one rule-file measure (``coach.rules.schema.MeasureSpec``) on one pose, with
-    ``{side}`` read as ``side``. left_right measures are combined by the caller.
+    ``{side}`` read as ``side``. Derived measures (left_right, speed) are combined by the caller.
 
     Returns NaN (unknown) when the pose is missing, a landmark is below ``min_visibility``,
     the coordinate space is unavailable, or the geometry is degenerate.
     """
-    if pose is None or spec.kind == "left_right":
+    if pose is None or spec.kind in ("left_right", "speed"):
         return NAN
     names = tuple(resolve(n, side) for n in spec.landmarks)
     norm_names, norm_fn = NORMALISERS[spec.normalize]

@@ -197,3 +197,22 @@ def test_load_exercise_missing_file(tmp_path):
     from coach.errors import RuleFileError
     with pytest.raises(RuleFileError, match="no such rule file"):
         load_exercise(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("measure,expect", [
+    ('spd = { speed = "elbow" }', None),
+    ('spd = { speed = "elbow", over_s = 0.5 }', None),
+    ('spd = { speed = "elbo" }', "speed expects the name of a landmark measure, found \"elbo\" (did you mean 'elbow'?)"),
+    ('spd = { speed = "elbow", space = "pixel" }', "a speed measure takes only over_s, proxy, speed"),
+    ('spd = { speed = "elbow", over_s = 0.01 }', "'over_s' expects a value >= 0.05"),
+    ('sym = { left_right = "lean" }', None),
+])
+def test_derived_measures(measure, expect):
+    text = GOOD.replace("[rep]\n", measure + "\n\n[rep]\n", 1)
+    ex, probs = parse_text(text, "demo.toml")
+    if expect is None:
+        assert probs == [], probs
+        m = next(m for m in ex.measures.values() if m.kind in ("speed", "left_right"))
+        assert m.unit == ("deg/s" if m.kind == "speed" else "deg")
+    else:
+        assert any(expect in p for p in probs), probs

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -259,12 +260,13 @@ def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S
             ctx.add(p + (k,), f"'{k}' applies only to {' and '.join(irrelevant[k])} measures, not to {kind}")
         if bad:
             continue
-        if kind == "left_right":
-            extra = set(spec) - {"left_right", "proxy", "min_visibility"}
+        if kind in S.DERIVED_KINDS:
+            allowed = {kind, "proxy"} | ({"over_s"} if kind == "speed" else set())
+            extra = set(spec) - allowed
             if extra:
-                ctx.add(p, f"a left_right measure takes only left_right and proxy, found {', '.join(sorted(extra))}")
+                ctx.add(p, f"a {kind} measure takes only {', '.join(sorted(allowed))}, found {', '.join(sorted(extra))}")
                 continue
-            out[name] = S.MeasureSpec(name=name, kind=kind, of=v[kind], proxy=v["proxy"])
+            out[name] = S.MeasureSpec(name=name, kind=kind, of=v[kind], proxy=v["proxy"], over_s=v["over_s"])
             continue
         lms = v[kind]
         if len(lms) != S.MEASURE_ARITY[kind]:
@@ -276,14 +278,19 @@ def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S
         out[name] = S.MeasureSpec(name=name, kind=kind, landmarks=tuple(lms), space=v["space"],
                                   reference=v["reference"], normalize=v["normalize"], axis=v["axis"],
                                   min_visibility=v["min_visibility"], proxy=v["proxy"])
-    for name, m in list(out.items()):
-        if m.kind == "left_right":
-            target = out.get(m.of)
-            if target is None or target.kind == "left_right" or not any("{" in l for l in target.landmarks):
-                hint = did_you_mean(m.of, [n for n, t in out.items() if t.kind != "left_right"])
-                ctx.add(path + (name, "left_right"), f"left_right expects the name of a measure that uses {{side}}, "
-                        f"found \"{m.of}\"" + (f" (did you mean '{hint}'?)" if hint else ""))
-                del out[name]
+    for name, m in list(out.items()):  # derived measures: their source must exist (and not be derived)
+        if m.kind not in S.DERIVED_KINDS:
+            continue
+        target = out.get(m.of)
+        sided = target is not None and any("{" in l for l in target.landmarks)
+        if target is None or target.kind in S.DERIVED_KINDS or (m.kind == "left_right" and not sided):
+            what = "a measure that uses {side}" if m.kind == "left_right" else "a landmark measure"
+            hint = did_you_mean(m.of, [n for n, t in out.items() if t.kind not in S.DERIVED_KINDS])
+            ctx.add(path + (name, m.kind), f"{m.kind} expects the name of {what}, found \"{m.of}\""
+                    + (f" (did you mean '{hint}'?)" if hint else ""))
+            del out[name]
+            continue
+        out[name] = replace(m, base_unit=target.unit)
     return out
 
 
@@ -426,7 +433,6 @@ def parse_text(text: str, filename: str = "<rules>", stem: Optional[str] = None)
         return None, [f"{filename}:1:1: conditions are nested too deeply"]
     if ctx.problems:
         return None, ctx.formatted()
-    from dataclasses import replace
     return replace(ex, path=filename), []
 
 

@@ -15,7 +15,8 @@ LANGUAGES = ("en", "es")
 VIEWS = ("front", "side", "oblique", "rear")
 SIDE_MODES = ("left", "right", "both", "alternate", "auto")
 SPACES = ("world", "pixel")
-MEASURE_KINDS = ("joint", "inclination", "distance", "ratio", "offset", "left_right")
+MEASURE_KINDS = ("joint", "inclination", "distance", "ratio", "offset", "left_right", "speed")
+DERIVED_KINDS = ("left_right", "speed")  # built from another measure, not from landmarks
 # landmarks each measure kind takes
 MEASURE_ARITY = {"joint": 3, "inclination": 2, "distance": 2, "ratio": 4, "offset": 2}
 REFERENCES = ("vertical", "horizontal")
@@ -75,6 +76,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "offset": Key("landmarks", "Position of a relative to b [a, b] along `axis`, divided by `normalize`.", unit="ratio"),
         "left_right": Key("string", "Absolute left-minus-right difference of another measure that uses {side}.",
                           unit="measure's unit"),
+        "speed": Key("string", "How fast another measure changes (absolute rate over `over_s`): tempo.",
+                     unit="measure's unit per s"),
+        "over_s": Key("number", "For speed: the time window the rate is measured over.", default=0.25, unit="s",
+                      minimum=0.05),
         "space": Key("string", "Coordinates: world (metric 3-D, robust to camera angle) or pixel (image).",
                      default="world", choices=SPACES),
         "reference": Key("string", "For inclination: 0 deg at vertical (up), or elevation above horizontal.",
@@ -168,10 +173,18 @@ class MeasureSpec:
     of: str = ""
     min_visibility: Optional[float] = None
     proxy: str = ""
+    over_s: float = 0.25
+    base_unit: str = ""  # for derived measures: the unit of the measure they are built from
 
     @property
     def unit(self) -> str:
-        return "deg" if self.kind in ("joint", "inclination") else "ratio"
+        if self.kind in ("joint", "inclination"):
+            return "deg"
+        if self.kind == "left_right":
+            return self.base_unit
+        if self.kind == "speed":
+            return self.base_unit + "/s"
+        return "ratio"
 
 
 @dataclass(frozen=True)
@@ -291,7 +304,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "distance": 'shrug = { distance = ["{side}_ear", "{side}_shoulder"] }',
         "ratio": 'width = { ratio = ["left_shoulder", "right_shoulder", "left_hip", "right_hip"] }',
         "offset": 'wrist_up = { offset = ["{side}_wrist", "{side}_shoulder"], axis = "up" }',
-        "left_right": 'elbow_sym = { left_right = "elbow" }', "space": 'space = "pixel"',
+        "left_right": 'elbow_sym = { left_right = "elbow" }',
+        "speed": 'elbow_speed = { speed = "elbow" }', "over_s": "over_s = 0.3", "space": 'space = "pixel"',
         "reference": 'reference = "horizontal"', "normalize": 'normalize = "shoulder_width"', "axis": 'axis = "up"',
         "min_visibility": "min_visibility = 0.3", "proxy": 'proxy = "shoulder blades squeezing together"'},
     "rep": {"phases": "[[rep.phases]]", "min_rep_s": "min_rep_s = 1.0", "max_rep_s": "max_rep_s = 15.0",
