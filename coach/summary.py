@@ -45,7 +45,7 @@ class SummaryBuilder:
             self._rep_faults.setdefault(f.side, set()).add(f.check_id)
         for key in now_faulty - self._faulty:
             self.fault_episodes[key[0]] += 1
-        self._faulty = {k for k in now_faulty}
+        self._faulty = now_faulty
         self._events(r)
         if r.new_cue is not None:
             self.cues.append({"t_s": round(r.new_cue.t, 3), "check": r.new_cue.source,
