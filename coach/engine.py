@@ -74,6 +74,8 @@ class Coach:
         self._sided = {n for n, m in exercise.measures.items()
                        if m.kind not in DERIVED_KINDS and any("{" in l for l in m.landmarks)}
         self._history: dict[tuple, deque] = {}  # (unit key, measure) -> recent (t, value), for speeds
+        self._needs_both_sides = exercise.side in ("both", "alternate") or any(
+            m.kind == "left_right" for m in exercise.measures.values())
         self._side_landmarks = {s: sorted({INDEX[resolve(l, s)] for n in self._sided
                                            for l in exercise.measures[n].landmarks}) for s in SIDES}
 
@@ -108,11 +110,15 @@ class Coach:
     def _measure_all(self, pose: Optional[Pose], t: float) -> dict[Optional[str], dict[str, float]]:
         """Measure values per unit key (None, or "left"/"right" for alternate)."""
         ex = self.ex
-        per_side = {s: self._values(pose, s) for s in SIDES} if self._sided else {}
-        if not per_side:
+        mode = ex.side
+        chosen = mode if mode in SIDES else self.auto_side or "left"
+        if not self._sided:
             base = self._values(pose, None)
             per_side = {"left": base, "right": base}
-        mode = ex.side
+        elif self._needs_both_sides:
+            per_side = {s: self._values(pose, s) for s in SIDES}
+        else:  # one side watched: measure only that side (this runs every frame)
+            per_side = {chosen: self._values(pose, chosen)}
         if mode == "alternate":
             out = {s: dict(per_side[s]) for s in SIDES}
         elif mode == "both":
@@ -122,7 +128,6 @@ class Coach:
                 both[name] = float(np.mean(pair)) if pair else NAN
             out = {None: both}
         else:
-            chosen = mode if mode in SIDES else self.auto_side or "left"
             out = {None: dict(per_side[chosen])}
         for name, spec in ex.measures.items():
             if spec.kind == "left_right":

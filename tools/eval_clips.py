@@ -34,7 +34,6 @@ def augment(rec, how: str):
     reflected and left/right labels swapped), so people face the other way;
     "half_fps": every other frame, like a 15 fps webcam."""
     import dataclasses
-    import numpy as np
     from coach.landmarks import N_LANDMARKS, mirror_index
     if how == "half_fps":
         idx = range(0, len(rec.poses), 2)
