@@ -12,6 +12,7 @@ from typing import Optional
 import numpy as np
 
 from . import measures as M
+from .attempts import AttemptCounter
 from .checks import CheckRunner
 from .feedback.policy import Candidate, CuePolicy
 from .landmarks import INDEX, SIDES, resolve
@@ -31,7 +32,7 @@ class _Unit:
 
     def __init__(self, ex: Exercise, side: Optional[str]):
         self.side = side
-        self.counter = RepCounter(ex.rep, side)
+        self.counter = AttemptCounter(ex.rep, side) if ex.rep.range is not None else RepCounter(ex.rep, side)
         self.checks = CheckRunner(ex.checks, side)
 
 

@@ -63,6 +63,10 @@ class SummaryBuilder:
                     item["side"] = e.side
                 if e.kind != "rep":
                     item["reason"] = e.reason or e.kind
+                if e.reached is not None:
+                    item["reached"] = round(e.reached, 3)
+                if e.target is not None:
+                    item["target"] = round(e.target, 3)
                 self.reps_detail.append(item)
             if e.kind == "cycle":
                 faults = sorted(self._rep_faults.pop(e.side, set()))

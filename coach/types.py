@@ -102,6 +102,9 @@ class RepEvent:
     rep_index: 1-based count of this side after a "rep" event, else the count so far.
     side: "left"/"right" for per-side counting, else None.
     start_t: when the attempt started (entered the first phase), seconds.
+    reached: on rep/incomplete/timeout from a [rep.range] counter, the furthest value of the
+    primary measure in this attempt; target: the value it had to reach (both in the measure's
+    unit; None when not known).
     """
 
     kind: str
@@ -112,6 +115,8 @@ class RepEvent:
     start_t: Optional[float] = None
     reason: Optional[str] = None
     message: Optional[Mapping[str, str]] = None
+    reached: Optional[float] = None
+    target: Optional[float] = None
 
 
 @dataclass(frozen=True)

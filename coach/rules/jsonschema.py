@@ -47,6 +47,8 @@ def _key(k: Key) -> dict[str, Any]:
         s["enum"] = list(k.choices)
     if k.minimum is not None:
         s["minimum"] = k.minimum
+    if k.maximum is not None:
+        s["maximum"] = k.maximum
     s["description"] = desc
     return s
 

@@ -133,6 +133,8 @@ def _check_value(ctx: _Ctx, path: tuple, key: S.Key, v: Any) -> Any:
                        + (f" (did you mean '{hint}'?)" if hint else ""))
     if key.minimum is not None and t in ("int", "number") and v < key.minimum:
         return ctx.add(path, f"'{name}' expects a value >= {key.minimum:g}{unit}, found {v:g}")
+    if key.maximum is not None and t in ("int", "number") and v > key.maximum:
+        return ctx.add(path, f"'{name}' expects a value <= {key.maximum:g}{unit}, found {v:g}")
     return v
 
 
@@ -375,11 +377,43 @@ def _rep(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RepSpec]:
             hold = S.Hold(phase=h["phase"], seconds=h["seconds"], message=h["message"] or {})
         else:
             ok = False
+    rng = None
+    if isinstance(data.get("range"), dict):
+        rng = _range(ctx, data["range"], measures)
+        ok = ok and rng is not None
     if not ok or any(r[k] is None for k in ("phases", "min_rep_s", "max_rep_s")):
         return None
     return S.RepSpec(phases=tuple(phases), min_rep_s=r["min_rep_s"], max_rep_s=r["max_rep_s"],
                      incomplete_from=r["incomplete_from"] or names[1], incomplete_message=r["incomplete_message"] or {},
-                     hold=hold)
+                     hold=hold, range=rng)
+
+
+def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
+    path = ("rep", "range")
+    g = _table(ctx, data, path, "range")
+    ok = True
+    m = g["measure"]
+    if m is not None and m not in measures:
+        hint = did_you_mean(m, measures)
+        ctx.add(path + ("measure",), f"'measure' expects a measure defined in [measures], found \"{m}\""
+                + (f" (did you mean '{hint}'?)" if hint else ""))
+        ok = False
+    gate = None
+    if "gate" in data:
+        gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "all", "any"))
+        ok = ok and gate is not None
+    if (g["max_travel"] and g["min_travel"] is not None and g["max_travel"] < g["min_travel"]):
+        ctx.add(path + ("max_travel",), f"max_travel ({g['max_travel']:g}) must be 0 (no bound) or at least "
+                f"min_travel ({g['min_travel']:g})")
+        ok = False
+    if not ok or any(g[k] is None for k in ("measure", "toward", "min_travel", "max_travel", "count_at",
+                                             "return_at", "noise", "turn_share", "short_message",
+                                             "return_message")):
+        return None
+    return S.RangeSpec(measure=m, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
+                       count_at=g["count_at"], return_at=g["return_at"], noise=g["noise"],
+                       turn_share=g["turn_share"], gate=gate, short_message=g["short_message"] or {},
+                       return_message=g["return_message"] or {})
 
 
 def _check(ctx: _Ctx, data: dict, path: tuple, measures: dict, phases: list[str]) -> Optional[S.Check]:

@@ -42,6 +42,7 @@ class Key:
     choices: tuple = ()
     minimum: Optional[float] = None
     section: str = ""  # for table/tables/condition types: which section describes the contents
+    maximum: Optional[float] = None
 
 
 SECTIONS: dict[str, dict[str, Key]] = {
@@ -102,6 +103,36 @@ SECTIONS: dict[str, dict[str, Key]] = {
                                "(default: the second phase).", default=""),
         "incomplete_message": Key("text", "Said when a rep is incomplete.", default=""),
         "hold": Key("table", "Isometric hold: a rep counts once this phase is held long enough.", section="hold"),
+        "range": Key("table", "Count attempts relative to the member's own rest and range of motion (recommended): "
+                     "every movement cycle of one measure is an attempt, judged against the member's range within "
+                     "the bounds set here; the phases then only name the stages for checks.", section="range"),
+    },
+    "range": {
+        "measure": Key("string", "The primary measure: each cycle of it away from rest and back is one attempt.",
+                       required=True),
+        "toward": Key("string", "Which way the measure moves from rest during a rep: up (it grows, e.g. a hip "
+                      "opening) or down (it shrinks, e.g. an elbow closing in a curl).", required=True,
+                      choices=("up", "down")),
+        "min_travel": Key("number", "Lower bound: an attempt must move at least this far from rest to count, however "
+                          "small the member's own range.", required=True, unit="measure's unit", minimum=0.0),
+        "max_travel": Key("number", "Upper bound: never ask for more travel than this, however large the member's "
+                          "own range (0 = no bound).", default=0.0, unit="measure's unit", minimum=0.0),
+        "count_at": Key("number", "Share of the member's own range an attempt must reach to count.", default=0.7,
+                        unit="share", minimum=0.05, maximum=1.0),
+        "return_at": Key("number", "Share of the way back from the far end to rest that closes an attempt; an attempt "
+                         "that turns out again before this is incomplete (did not return to the start).",
+                         default=0.7, unit="share", minimum=0.05, maximum=1.0),
+        "noise": Key("number", "Wobble smaller than this is not movement: the least turn that ends an outward or "
+                     "return stroke. The turn used is the larger of this and turn_share of the member's range.",
+                     required=True, unit="measure's unit", minimum=0.0),
+        "turn_share": Key("number", "A stroke turns when the measure comes back this share of the member's range.",
+                          default=0.2, unit="share", minimum=0.0, maximum=0.9),
+        "gate": Key("condition", "Attempts are followed only while this holds (e.g. facing the camera); when it "
+                    "is definitely false the attempt under way is dropped without a cue.", section="condition"),
+        "short_message": Key("text", "Said when an attempt turns back before the count point (default: "
+                             "incomplete_message).", default=""),
+        "return_message": Key("text", "Said when an attempt does not come back to the start before the next one.",
+                              default=""),
     },
     "phase": {
         "name": Key("string", "Phase name (used by checks' `during`).", required=True),
@@ -225,6 +256,24 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class RangeSpec:
+    """Attempt segmentation on one measure, relative to the member (see coach.attempts).
+    Travel values are in the measure's unit; shares are 0-1."""
+
+    measure: str
+    toward: str  # "up" | "down"
+    min_travel: float
+    noise: float
+    max_travel: float = 0.0
+    count_at: float = 0.7
+    return_at: float = 0.7
+    turn_share: float = 0.2
+    gate: Optional["Condition"] = None
+    short_message: Text = field(default_factory=dict)
+    return_message: Text = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RepSpec:
     phases: tuple[Phase, ...]
     min_rep_s: float = 0.8
@@ -232,6 +281,7 @@ class RepSpec:
     incomplete_from: str = ""
     incomplete_message: Text = field(default_factory=dict)
     hold: Optional[Hold] = None
+    range: Optional[RangeSpec] = None
 
     def index(self, phase: str) -> int:
         return [p.name for p in self.phases].index(phase)
@@ -311,7 +361,13 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "rep": {"phases": "[[rep.phases]]", "min_rep_s": "min_rep_s = 1.0", "max_rep_s": "max_rep_s = 15.0",
             "incomplete_from": 'incomplete_from = "pulled"',
             "incomplete_message": 'incomplete_message = { en = "Pull all the way.", es = "Tira hasta el final." }',
-            "hold": "[rep.hold]"},
+            "hold": "[rep.hold]", "range": "[rep.range]"},
+    "range": {"measure": 'measure = "elbow"', "toward": 'toward = "down"', "min_travel": "min_travel = 45",
+              "max_travel": "max_travel = 110", "count_at": "count_at = 0.7", "return_at": "return_at = 0.7",
+              "noise": "noise = 8", "turn_share": "turn_share = 0.2",
+              "gate": 'gate = { measure = "body_turn", between = [-0.5, 0.5] }',
+              "short_message": 'short_message = { en = "Curl all the way up.", es = "Sube hasta arriba." }',
+              "return_message": 'return_message = { en = "Straighten your arms at the bottom.", es = "Estira los brazos abajo." }'},
     "phase": {"name": 'name = "pulled"', "enter": 'enter = { measure = "elbow", below = 100 }', "hold_s": "hold_s = 0.1"},
     "hold": {"phase": 'phase = "squeezed"', "seconds": "seconds = 3.0",
              "message": 'message = { en = "Hold a little longer.", es = "Mantén un poco más." }'},
