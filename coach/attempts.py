@@ -39,10 +39,24 @@ from .reps import EPS_S
 from .rules.schema import RepSpec
 from .types import RepEvent
 
-REST, OUT, FAR, BACK = "rest", "out", "far", "back"
+REST, OUT, FAR, BACK, SETTLE = "rest", "out", "far", "back", "settle"
 # How many recent counted attempts the personal rest and range are the median of. Raise for a
 # steadier estimate; lower to follow a member who warms up (range growing over a set) sooner.
 HISTORY = 5
+# Alternating exercises (a counter per side): a side's stroke must reach at least this share of
+# the other side's range to count; below it, it is the supporting side moving along (the back
+# hip in a lunge). Lower for members with a known one-sided restriction.
+PEER_SHARE = 0.5
+# The member's rest comes from their own counted attempts once this many have counted (before
+# that each attempt is judged from its own start): one odd start, such as the first frames after
+# the person is found, must not move it. Raise for a steadier rest; lower to personalise sooner.
+MIN_STARTS = 3
+# Seconds the primary measure must be known before the first attempt can start: the pose is
+# least reliable in the first frames after the person is found (the filter is settling).
+SETTLE_S = 0.5
+# After a decided rep the last phase lasts until the member is back within `noise` of rest, or
+# this long at most (s): checks of the way back (a rushed return) keep watching meanwhile.
+SETTLE_MAX_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,9 @@ class AttemptCounter:
         self.hold_idx = self.names.index(spec.hold.phase) if spec.hold else None
         far = self.hold_idx if self.hold_idx is not None else (n - 2 if n >= 4 else n - 1)
         back = n - 1 if n >= 4 else far
-        self._stage_phase = {REST: 0, OUT: 1, FAR: far, BACK: back}
+        # SETTLE: the rep is decided, the member is still finishing the way back (frame checks
+        # of the last phase, such as a rushed return, keep watching until they are home)
+        self._stage_phase = {REST: 0, OUT: 1, FAR: far, BACK: back, SETTLE: back}
         self.sign = 1.0 if self.rng.toward == "up" else -1.0
         self.count = 0
         self.stage: Optional[str] = None  # None = nothing known yet
@@ -82,9 +98,13 @@ class AttemptCounter:
         self._peak_t = 0.0
         self._starts: deque[float] = deque(maxlen=HISTORY)  # starts of counted attempts
         self._travels: deque[float] = deque(maxlen=HISTORY)  # travels of counted attempts
-        self._last_start: Optional[float] = None
+        self._known_since: Optional[float] = None
+        self._settle_home = 0.0
+        self._settle_t = 0.0
         self.personal = personal
         self.attempts = 0
+        self.peer: Optional["AttemptCounter"] = None  # the other side's counter (alternate)
+        self._required: Optional[bool] = None  # `require` this attempt: None never known, then ever true
 
     # ------------------------------------------------------------------ queries (RepCounter's)
     @property
@@ -110,12 +130,13 @@ class AttemptCounter:
 
     @property
     def rest(self) -> Optional[float]:
-        """Rest, in travel units (sign * value)."""
-        if self._starts:
+        """The member's rest in travel units (sign * value): the median start of their recent
+        counted attempts, or the profile's; None while unknown (attempts then use their own start)."""
+        if len(self._starts) >= MIN_STARTS:
             return statistics.median(self._starts)
         if self.personal is not None:
             return self.sign * self.personal.rest
-        return self._last_start
+        return None
 
     @property
     def range(self) -> Optional[float]:
@@ -131,6 +152,8 @@ class AttemptCounter:
         """Travel from rest an attempt must reach to count (measure's unit), within the bounds."""
         r = self.rng
         need = r.min_travel if self.range is None else r.count_at * self.range
+        if self.peer is not None:
+            need = max(need, PEER_SHARE * self.peer._size())
         if r.max_travel:
             need = min(need, r.max_travel)
         return max(need, r.min_travel)
@@ -143,9 +166,17 @@ class AttemptCounter:
         return max(self.rng.noise, self.rng.turn_share * size)
 
     def count_point(self) -> Optional[float]:
-        """The measure value a rep must reach, in the measure's unit (None before any rest is known)."""
+        """The measure value a rep must reach, in the measure's unit (None before any attempt)."""
+        base = self._base()
+        return None if base is None else self.to_value(base + self.required)
+
+    def _base(self) -> Optional[float]:
+        """Where this attempt's travel is measured from: the member's rest, or the attempt's own
+        start when that is nearer rest (or when the rest is not known yet)."""
         rest = self.rest
-        return None if rest is None else self.to_value(rest + self.required)
+        if self.attempts == 0:
+            return rest
+        return self._start if rest is None else min(rest, self._start)
 
     # ------------------------------------------------------------------ stepping
     def _event(self, kind: str, t: float, **kw) -> RepEvent:
@@ -166,19 +197,13 @@ class AttemptCounter:
 
     def _begin(self, t: float, events: list[RepEvent]) -> None:
         self._start = self._low
-        self._last_start = self._low
         self.rep_start = self._low_t
         self._peak, self._peak_t = self._low, self._low_t
         self.counted = False
         self.hold_elapsed = 0.0
+        self._required = None
         self.attempts += 1
         self._go(OUT, t, events)
-
-    def _travel(self) -> float:
-        """This attempt's travel from the member's rest (or its own start, if lower)."""
-        rest = self.rest
-        base = self._start if rest is None else min(rest, self._start)
-        return self._peak - base
 
     def _numbers(self) -> dict:
         cp = self.count_point()
@@ -187,6 +212,31 @@ class AttemptCounter:
     def _incomplete(self, t: float, reason: str, message, events: list[RepEvent]) -> None:
         if not self.counted:
             events.append(self._event("incomplete", t, reason=reason, message=message or None, **self._numbers()))
+
+    def _far_level(self) -> float:
+        """Travel where the far stage (the phase checks call e.g. "flexed") begins: the count
+        point once the member's range is known; before that, for a moving exercise, the
+        therapist's full-range bound, so that the stages keep their meaning on the first reps
+        (an attempt that turns back short of it but past the count point still counts)."""
+        need = self.required
+        if self.range is None and self.hold_idx is None and self.rng.max_travel:
+            return max(need, self.rng.count_at * self.rng.max_travel)
+        return need
+
+    def _size(self) -> float:
+        """How big this side's movement is: its range, or the current attempt's travel."""
+        return max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
+
+    def _too_small(self, travel: float) -> bool:
+        """A stroke below half of min_travel, or (alternate) below PEER_SHARE of what the other
+        side is doing, is not an attempt (the supporting leg of a lunge moving along)."""
+        if travel < 0.5 * self.rng.min_travel:
+            return True
+        return self.peer is not None and travel < PEER_SHARE * self.peer._size()
+
+    def _require_met(self) -> bool:
+        """Only a `require` seen and never true blocks a count: unknown is not false."""
+        return self.rng.require is None or self._required is not False
 
     def _learn(self) -> None:
         self._starts.append(self._start)
@@ -211,6 +261,10 @@ class AttemptCounter:
             if self.stage is not None:
                 self._rest_at(math.inf, t)
             return events
+        if self.in_rep and r.require is not None and self._required is not True:
+            ok = evaluate(r.require, values)
+            if ok is not None:
+                self._required = ok
         v = values.get(r.measure, math.nan)
         if v is None or math.isnan(v):
             return events
@@ -218,13 +272,14 @@ class AttemptCounter:
         if self.stage is None:
             self._rest_at(y, t)
             self.stage = REST
+            self._known_since = t
             events.append(self._event("start", t))
             return events
         turn = self.turn
         if self.stage == REST:
             if y < self._low:
                 self._low, self._low_t = y, t
-            elif y > self._low + turn:
+            elif y > self._low + turn and t - self._known_since >= SETTLE_S - EPS_S:
                 self._begin(t, events)
                 self._out(y, t, events)
             return events
@@ -241,18 +296,43 @@ class AttemptCounter:
                 self._go(BACK, t, events)
                 self._back(y, t, events)
             return events
+        if self.stage == SETTLE:
+            self._settle(y, t, events)
+            return events
         self._back(y, t, events)
         return events
+
+    def _settle(self, y: float, t: float, events: list[RepEvent]) -> None:
+        """After a decided rep: at rest once within a turn of home, or when the next stroke starts."""
+        if y < self._low:
+            self._low, self._low_t = y, t
+        if y <= self._settle_home + self.rng.noise or t - self._settle_t > SETTLE_MAX_S:
+            self._go(REST, t, events)
+        elif y > self._low + self.turn:
+            self._go(REST, t, events)
+            self._begin(t, events)
+            self._out(y, t, events)
 
     def _out(self, y: float, t: float, events: list[RepEvent]) -> None:
         if y > self._peak:
             self._peak, self._peak_t = y, t
-        rest = self.rest
-        base = self._start if rest is None else min(rest, self._start)
-        if y >= base + self.required:
+        base = self._base()
+        if y >= base + self._far_level():
             self._go(FAR, t, events)
             return
+        if y < self._peak - self.turn and self._peak - base >= self.required:
+            # turned back past the count point but before the far stage (first reps, before
+            # the member's range is known): a full attempt on its way back
+            self._low, self._low_t = y, t
+            self._go(BACK, t, events)
+            self._back(y, t, events)
+            return
         if y < self._peak - self.turn:  # turned back before the count point
+            if self._too_small(self._peak - base):  # not an attempt: say nothing
+                self.attempts -= 1
+                self._go(REST, t, events)
+                self._rest_at(y, t)
+                return
             msg = self.rng.short_message or self.spec.incomplete_message
             need = self.count_point()
             self._incomplete(t, f"short: reached {self.to_value(self._peak):.3g}, counts at "
@@ -261,9 +341,8 @@ class AttemptCounter:
             self._rest_at(y, t)
 
     def _hold(self, y: float, dt: float, t: float, events: list[RepEvent]) -> None:
-        rest = self.rest
-        base = self._start if rest is None else min(rest, self._start)
-        if not self.counted and y >= base + self.required - self.rng.noise:
+        base = self._base()
+        if not self.counted and y >= base + self.required - self.rng.noise and self._require_met():
             self.hold_elapsed += dt
             if self.hold_elapsed >= self.spec.hold.seconds - EPS_S:
                 self.counted = True
@@ -272,17 +351,19 @@ class AttemptCounter:
                 events.append(self._event("rep", t, **self._numbers()))
 
     def _back(self, y: float, t: float, events: list[RepEvent]) -> None:
-        rest = self.rest
-        home = self._start if rest is None else min(rest, self._start)
+        home = self._base()
         if y < self._low:
             self._low, self._low_t = y, t
         if y <= self._peak - self.rng.return_at * (self._peak - home):
             self._close(t, events)
-            self._go(REST, t, events)
+            self.stage = SETTLE
+            self._settle_home = home
+            self._settle_t = t
             self._rest_at(y, t)
+            self._settle(y, t, events)
             return
         if y > self._low + self.turn:  # going out again without having come back
-            if self.counted:  # a counted hold sagged and came back up: the same attempt goes on
+            if self.counted or self.hold_idx is not None:  # a hold sagged and came back up: the same attempt goes on
                 self._go(FAR, t, events)
                 return
             msg = self.rng.return_message or self.spec.incomplete_message
@@ -305,6 +386,10 @@ class AttemptCounter:
         elif hold is not None:
             events.append(self._event("incomplete", t, reason=f"held {self.hold_elapsed:.1f} s of {hold.seconds:g} s",
                                       message=hold.message or self.spec.incomplete_message or None,
+                                      **self._numbers()))
+        elif not self._require_met():
+            events.append(self._event("incomplete", t, reason="the rule file's `require` was never true",
+                                      message=self.rng.short_message or self.spec.incomplete_message or None,
                                       **self._numbers()))
         elif duration < self.spec.min_rep_s:
             events.append(self._event("incomplete", t, reason=f"quicker than {self.spec.min_rep_s:g} s "

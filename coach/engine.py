@@ -53,6 +53,7 @@ class Coach:
         self.switch_margin = side.get("switch_margin", 0.15)
         self.switch_time_s = side.get("switch_time_s", 1.0)
         self._wrong_view_since: Optional[float] = None
+        self._view_hint_given = False
         self._missing_since: Optional[float] = None
         self._side_ema = 0.0
         self._last_t: Optional[float] = None
@@ -72,6 +73,9 @@ class Coach:
         self.ex = exercise
         self.units = ({s: _Unit(exercise, s) for s in SIDES} if exercise.side == "alternate"
                       else {None: _Unit(exercise, None)})
+        if exercise.side == "alternate" and exercise.rep.range is not None:
+            self.units["left"].counter.peer = self.units["right"].counter
+            self.units["right"].counter.peer = self.units["left"].counter
         self._sided = {n for n, m in exercise.measures.items()
                        if m.kind not in DERIVED_KINDS and any("{" in l for l in m.landmarks)}
         self._history: dict[tuple, deque] = {}  # (unit key, measure) -> recent (t, value), for speeds
@@ -186,7 +190,7 @@ class Coach:
             findings.extend(fs)
             for e in evs:
                 if e.kind == "incomplete":
-                    candidates.append(Candidate("rep", "tip", e.message or _msg("incomplete"), None, 4.0))
+                    candidates.append(Candidate("rep", "tip", self._incomplete_text(e), None, 4.0))
                 if e.kind == "cycle" and e.reason is None:
                     self.clean_streak = 0 if unit.checks.last_rep_faults else self.clean_streak + 1
                     every = ex.feedback.praise_every
@@ -231,8 +235,11 @@ class Coach:
     def _system_candidates(self, pose: Optional[Pose], t: float, view_wrong: bool) -> list[Candidate]:
         ex = self.ex
         cd = self.system_cooldown_s
-        if view_wrong:
-            return [Candidate("view", "warning", _msgs("wrong_view", lambda lang: {"views": views_text(ex.views, lang)}),
+        if view_wrong and not self._view_hint_given:
+            # Counting goes on in every view; only the checks that need another view are paused.
+            # Said once: repeating it every few seconds would drown the rep cues.
+            self._view_hint_given = True
+            return [Candidate("view", "tip", _msgs("view_counting", lambda lang: {"views": views_text(ex.views, lang)}),
                               None, cd)]
         if ex.side in ("both", "alternate"):
             # either side fully in view is enough (a side view hides the far limbs)
@@ -255,6 +262,17 @@ class Coach:
             return [Candidate("setup", "warning", _msgs("no_person", lambda lang: {}), None, cd)]
         return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
                           None, cd)]
+
+    def _incomplete_text(self, e: RepEvent) -> dict[str, str]:
+        """The cue for an attempt that did not count: the rule file's message, and for angles
+        how far the member got against the target, so that a miss is never unexplained."""
+        base = dict(e.message) if e.message else _msg("incomplete")
+        rng = self.ex.rep.range
+        unit = self.ex.measures[rng.measure].unit if rng is not None else ""
+        if unit != "deg" or e.reached is None or e.target is None:
+            return base
+        return {lang: message("reached", lang, message=text, reached=f"{e.reached:.0f}", target=f"{e.target:.0f}")
+                for lang, text in base.items()}
 
     def _display(self, pose: Optional[Pose], vals: dict[str, float], side: Optional[str]):
         name = self.ex.display

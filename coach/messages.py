@@ -6,6 +6,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Turn so the camera sees your {views} view.",
         "es": "Gírate para que la cámara vea tu vista {views}.",
     },
+    "view_counting": {
+        "en": "Counting your reps. For form feedback too, let the camera see your {views} view.",
+        "es": "Cuento tus repeticiones. Para corregir también la técnica, que la cámara vea tu vista {views}.",
+    },
+    "reached": {
+        "en": "{message} You reached {reached}°; a rep counts at {target}°.",
+        "es": "{message} Llegaste a {reached}°; la repetición cuenta a {target}°.",
+    },
     "not_in_view": {
         "en": "Move so the camera can see your {parts}.",
         "es": "Colócate para que la cámara vea tus {parts}.",

@@ -156,13 +156,32 @@ def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Item], None]:
     return sink
 
 
+MISS_KINDS = (("short", "short of the count point"), ("did not return", "not back to the start"),
+              ("quicker", "too quick"), ("held", "hold too short"), ("slower", "paused mid-rep"),
+              ("the rule file's", "missing a required part"))
+
+
+def miss_kind(reason: str) -> str:
+    """A short plain label for why an attempt did not count (from its reason text)."""
+    for prefix, label in MISS_KINDS:
+        if reason.startswith(prefix):
+            return label
+    return reason or "not counted"
+
+
 def format_summary(s: dict, lang: str = "en") -> str:
     """A short human summary for the end of a session."""
     lines = [f"{s.get('exercise_name', s['exercise'])}: {s['reps']} rep{'' if s['reps'] == 1 else 's'}"
              + (" (" + ", ".join(f"{k} {v}" for k, v in s["reps_by_side"].items()) + ")" if s.get("reps_by_side") else "")]
     missed = [d for d in s["reps_detail"] if not d["counted"]]
     if missed:
-        lines.append(f"  not counted: {len(missed)} (" + "; ".join(sorted({d['reason'] for d in missed})) + ")")
+        kinds: dict[str, int] = {}
+        for d in missed:
+            k = miss_kind(d.get("reason", ""))
+            kinds[k] = kinds.get(k, 0) + 1
+        counted = len(s["reps_detail"]) - len(missed)
+        lines.append(f"  {len(s['reps_detail'])} attempts, {counted} counted, "
+                     + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     if s["faults"]:
         lines.append("  form notes: " + ", ".join(f"{k} x{v}" for k, v in sorted(s["faults"].items(), key=lambda kv: -kv[1])))
     clean = sum(1 for d in s["reps_detail"] if d["counted"] and not d.get("faults"))

@@ -59,10 +59,18 @@ def _cases():
 def test_injected_fault_fires_its_check(ex_id: str, check: str):
     script = SCRIPTS[ex_id]
     fault = next(f for f in script.faults if f.check == check)
-    coach, results = run(ex_id, script.poses(fault))
-    if check == "incomplete":  # not a check: the rep counter's incomplete-rep semantics
+    expected = script.reps if fault.reps is None else fault.reps
+    only = None
+    if check == "incomplete" and fault.range != 1.0 and find_exercise(ex_id).rep.range is not None:
+        # Counting is relative to the member's own range: a partial rep is short against the
+        # full reps before it (a member whose every rep is that size is a member with that range).
+        only = {script.reps - 1}
+        expected = script.reps - 1
+    coach, results = run(ex_id, script.poses(fault, only_reps=only))
+    if check == "incomplete" and only is not None:  # exactly the one partial rep is reported
+        assert [e.kind for r in results for e in r.events if e.kind in ("incomplete", "timeout")] == ["incomplete"]
+    elif check == "incomplete":  # not a check: the rep counter's incomplete-rep semantics
         assert any(e.kind == "incomplete" for r in results for e in r.events)
     else:
         assert check in fired(results)
-    expected = script.reps if fault.reps is None else fault.reps
     assert coach.total_reps == expected

@@ -402,6 +402,10 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
     if "gate" in data:
         gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "all", "any"))
         ok = ok and gate is not None
+    require = None
+    if "require" in data:
+        require = _condition(ctx, data["require"], path + ("require",), measures, ("threshold", "all", "any"))
+        ok = ok and require is not None
     if (g["max_travel"] and g["min_travel"] is not None and g["max_travel"] < g["min_travel"]):
         ctx.add(path + ("max_travel",), f"max_travel ({g['max_travel']:g}) must be 0 (no bound) or at least "
                 f"min_travel ({g['min_travel']:g})")
@@ -412,7 +416,7 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
         return None
     return S.RangeSpec(measure=m, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
                        count_at=g["count_at"], return_at=g["return_at"], noise=g["noise"],
-                       turn_share=g["turn_share"], gate=gate, short_message=g["short_message"] or {},
+                       turn_share=g["turn_share"], gate=gate, require=require, short_message=g["short_message"] or {},
                        return_message=g["return_message"] or {})
 
 

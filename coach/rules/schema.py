@@ -129,6 +129,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
                           default=0.2, unit="share", minimum=0.0, maximum=0.9),
         "gate": Key("condition", "Attempts are followed only while this holds (e.g. facing the camera); when it "
                     "is definitely false the attempt under way is dropped without a cue.", section="condition"),
+        "require": Key("condition", "Must be true at least once during an attempt for it to count (e.g. the feet "
+                       "jumping apart in a jumping jack: arm raises alone are not jacks). Only a condition seen and never true blocks "
+                       "a count: while it cannot be seen (feet out of the picture), attempts are judged without it.",
+                       section="condition"),
         "short_message": Key("text", "Said when an attempt turns back before the count point (default: "
                              "incomplete_message).", default=""),
         "return_message": Key("text", "Said when an attempt does not come back to the start before the next one.",
@@ -269,6 +273,7 @@ class RangeSpec:
     return_at: float = 0.7
     turn_share: float = 0.2
     gate: Optional["Condition"] = None
+    require: Optional["Condition"] = None
     short_message: Text = field(default_factory=dict)
     return_message: Text = field(default_factory=dict)
 
@@ -366,6 +371,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
               "max_travel": "max_travel = 110", "count_at": "count_at = 0.7", "return_at": "return_at = 0.7",
               "noise": "noise = 8", "turn_share": "turn_share = 0.2",
               "gate": 'gate = { measure = "body_turn", between = [-0.5, 0.5] }',
+              "require": 'require = { measure = "feet_apart", above = 1.3 }',
               "short_message": 'short_message = { en = "Curl all the way up.", es = "Sube hasta arriba." }',
               "return_message": 'return_message = { en = "Straighten your arms at the bottom.", es = "Estira los brazos abajo." }'},
     "phase": {"name": 'name = "pulled"', "enter": 'enter = { measure = "elbow", below = 100 }', "hold_s": "hold_s = 0.1"},
