@@ -148,6 +148,19 @@ class AttemptCounter:
         return None
 
     @property
+    def learnt_reps(self) -> int:
+        return len(self._travels)
+
+    @property
+    def learnt_rest(self) -> float:
+        """Median start of the counted attempts, in the measure's own values."""
+        return self.to_value(statistics.median(self._starts))
+
+    @property
+    def learnt_range(self) -> float:
+        return statistics.median(self._travels)
+
+    @property
     def required(self) -> float:
         """Travel from rest an attempt must reach to count (measure's unit), within the bounds."""
         r = self.rng

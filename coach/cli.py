@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
                         "(lite/full/heavy); default: the full model built offline from the mediapipe wheel")
         sp.add_argument("--record", metavar="FILE.npz", help="save every frame's landmarks (replay with analyze)")
         sp.add_argument("--lang", choices=LANGS, default="en", help="language of cues (default en)")
+        sp.add_argument("--profile", metavar="NAME", help="your personal range (from 'coach calibrate'): a name "
+                        "in the data folder ($COACH_HOME/profiles) or a .toml path")
 
     r = sub.add_parser("run", help="coach an exercise live (webcam) or on a video")
     r.add_argument("exercise", help="exercise id (see 'coach list') or path to a rule file")
@@ -46,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     common(a, "write the annotated video here")
 
+    cal = sub.add_parser("calibrate", help="learn your rest and comfortable range for an exercise into a profile")
+    cal.add_argument("exercise", help="exercise id (see 'coach list') or path to a rule file")
+    cal.add_argument("--source", default="0", help="webcam index (default 0), video file, image folder or recording")
+    cal.add_argument("--no-window", action="store_true", help="do not open a window")
+    common(cal, "also write the annotated video here")
     sub.add_parser("list", help="list the exercises").add_argument("--json", action="store_true")
 
     d = sub.add_parser("demo", help="the whole pipeline on an embedded synthetic session (no camera needed)")
@@ -123,8 +130,14 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
     params = pipeline_params()
     items, closers, fps, size, name, rec = _open_pose_stream(spec, args.model, live_window)
     sinks, closers = [], list(closers)
+    personal = None
+    if getattr(args, "profile", None) and args.command != "calibrate":
+        from .profile import load_profile, personal_for
+        personal = personal_for(load_profile(args.profile), ex)
+        if personal is None:
+            log.warning("profile '%s' has no range for %s: calibrating from this session", args.profile, ex.id)
     session = Session(ex, params, lang=args.lang, fps=None if spec.isdigit() else fps, source_name=name,
-                      watch_rules=watch)
+                      watch_rules=watch, personal=personal)
     title = text(ex.name, args.lang)
     try:
         if rec is not None and args.output:
@@ -207,6 +220,34 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    """A few comfortable reps -> the member's rest and range in their profile. The protocol
+    (what to do, how many reps) is data: calibration/protocol.toml."""
+    import datetime as _dt
+    from .library import calibration_protocol
+    from .profile import Entry, save_entry
+    from .runner import format_summary
+    if not args.profile:
+        raise UsageError("calibrate needs --profile NAME (where to keep your range)")
+    proto = calibration_protocol()
+    print(proto["instructions"].get(args.lang) or proto["instructions"]["en"], file=sys.stderr)
+    session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
+                                              watch=False)
+    summary = session.run(items, sinks, closers)
+    print(format_summary(summary, args.lang))
+    cal = session.coach.calibration()
+    if session.coach.ex.rep.range is None:
+        raise UsageError(f"{session.coach.ex.id} counts with fixed thresholds (no [rep.range]): nothing to calibrate")
+    if cal is None or cal[3] < proto["min_reps"]:
+        got = 0 if cal is None else cal[3]
+        raise CoachError(f"calibration needs {proto['min_reps']} counted reps, saw {got}: profile not changed")
+    measure, rest, rng, reps = cal
+    when = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    path = save_entry(args.profile, session.coach.ex.id, Entry(measure, rest, rng, reps, when))
+    print(f"profile {path}: {session.coach.ex.id} rest {rest:.4g}, range {rng:.4g} ({measure}, {reps} reps)")
+    return 0
+
+
 def cmd_analyze(args) -> int:
     from .runner import format_summary
     session, items, sinks, closers = _session(args, args.video, live_window=False, console=False, watch=False)
@@ -274,4 +315,4 @@ def cmd_demo(args) -> int:
 
 
 _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-rules": cmd_check_rules,
-             "schema": cmd_schema, "demo": cmd_demo}
+             "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate}

@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from . import measures as M
-from .attempts import AttemptCounter
+from .attempts import AttemptCounter, Personal
 from .checks import CheckRunner
 from .feedback.policy import Candidate, CuePolicy
 from .landmarks import INDEX, SIDES, resolve
@@ -30,15 +30,20 @@ NAN = float("nan")
 class _Unit:
     """A rep counter with its checks, for one side (or for the whole exercise)."""
 
-    def __init__(self, ex: Exercise, side: Optional[str]):
+    def __init__(self, ex: Exercise, side: Optional[str], personal: Optional[Personal] = None):
         self.side = side
-        self.counter = AttemptCounter(ex.rep, side) if ex.rep.range is not None else RepCounter(ex.rep, side)
+        self.counter = (AttemptCounter(ex.rep, side, personal) if ex.rep.range is not None
+                        else RepCounter(ex.rep, side))
         self.checks = CheckRunner(ex.checks, side)
 
 
 class Coach:
-    def __init__(self, exercise: Exercise, params: PipelineParams, lang: str = "en"):
+    def __init__(self, exercise: Exercise, params: PipelineParams, lang: str = "en",
+                 personal: Optional[Personal] = None):
+        """personal: the member's rest and range for this exercise's [rep.range] measure (from
+        a profile); without it the counter calibrates itself from the first counted reps."""
         self.params = params
+        self.personal = personal
         self.lang = lang
         sm = params.section("smoothing")
         self.smoother = PoseSmoother(OneEuroParams(**sm), min_visibility=exercise.min_visibility)
@@ -64,6 +69,16 @@ class Coach:
         self.notice: Optional[str] = None  # set by the runner, e.g. an invalid rule-file edit
         self.load(exercise)
 
+    def calibration(self) -> Optional[tuple[str, float, float, int]]:
+        """(measure, rest, range, counted reps) learnt from this session's counted attempts, in
+        the measure's unit; None when the exercise has no [rep.range] or nothing counted."""
+        best = None
+        for u in self.units.values():
+            c = u.counter
+            if isinstance(c, AttemptCounter) and c.learnt_reps and (best is None or c.learnt_reps > best[3]):
+                best = (c.rng.measure, c.learnt_rest, c.learnt_range, c.learnt_reps)
+        return best
+
     # ------------------------------------------------------------------ set-up
     def load(self, exercise: Exercise) -> None:
         """Start using (possibly edited) rules; reps already counted are kept."""
@@ -71,8 +86,8 @@ class Coach:
         for key, u in old.items():
             self.count_offset[key] = self.count_offset.get(key, 0) + u.counter.count
         self.ex = exercise
-        self.units = ({s: _Unit(exercise, s) for s in SIDES} if exercise.side == "alternate"
-                      else {None: _Unit(exercise, None)})
+        self.units = ({s: _Unit(exercise, s, self.personal) for s in SIDES} if exercise.side == "alternate"
+                      else {None: _Unit(exercise, None, self.personal)})
         if exercise.side == "alternate" and exercise.rep.range is not None:
             self.units["left"].counter.peer = self.units["right"].counter
             self.units["right"].counter.peer = self.units["left"].counter

@@ -65,6 +65,23 @@ class PipelineParams:
         return dict(self.values.get(name, {}))
 
 
+def calibration_protocol(path: Path | None = None) -> dict:
+    """calibration/protocol.toml, checked: min_reps (a whole number >= 1) and instructions (en, es)."""
+    path = path or calibration_dir() / "protocol.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"calibration protocol not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError([f"{path}: {exc}"]) from None
+    n, ins = data.get("min_reps"), data.get("instructions")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise RuleFileError([f"{path}: 'min_reps' expects a whole number >= 1, found {n!r}"])
+    if not isinstance(ins, dict) or not isinstance(ins.get("en"), str):
+        raise RuleFileError([f"{path}: [instructions] needs an English text: en = \"...\""])
+    return {"min_reps": n, "instructions": ins}
+
+
 def pipeline_params(path: Path | None = None) -> PipelineParams:
     path = path or calibration_dir() / "pipeline.toml"
     try:

@@ -91,8 +91,8 @@ class Session:
     """One exercise on one pose stream."""
 
     def __init__(self, exercise: Exercise, params: PipelineParams, *, lang: str = "en", fps: Optional[float] = None,
-                 source_name: str = "", watch_rules: bool = False):
-        self.coach = Coach(exercise, params, lang=lang)
+                 source_name: str = "", watch_rules: bool = False, personal=None):
+        self.coach = Coach(exercise, params, lang=lang, personal=personal)
         self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)
         self.watcher = RuleWatcher(exercise.path) if watch_rules and exercise.path else None
         self.lang = lang
@@ -133,6 +133,10 @@ class Session:
                 except Exception as exc:  # keep closing the others: nothing recorded is lost
                     log.error("could not close an output cleanly: %s", exc)
         out = self.summary.result()
+        cal = self.coach.calibration()
+        if cal is not None:  # the member's own scale as the coach saw it (see coach.attempts)
+            out["personal"] = {"measure": cal[0], "rest": round(cal[1], 3), "range": round(cal[2], 3),
+                               "reps": cal[3], "from_profile": self.coach.personal is not None}
         if interrupted:
             out["interrupted"] = True
         if self.watcher is not None and self.watcher.error:
