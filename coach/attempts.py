@@ -39,7 +39,7 @@ from .reps import EPS_S
 from .rules.schema import RepSpec
 from .types import RepEvent
 
-REST, OUT, FAR, BACK, SETTLE = "rest", "out", "far", "back", "settle"
+PRE, REST, OUT, FAR, BACK, SETTLE = "pre", "rest", "out", "far", "back", "settle"
 # How many recent counted attempts the personal rest and range are the median of. Raise for a
 # steadier estimate; lower to follow a member who warms up (range growing over a set) sooner.
 HISTORY = 5
@@ -51,9 +51,16 @@ PEER_SHARE = 0.5
 # that each attempt is judged from its own start): one odd start, such as the first frames after
 # the person is found, must not move it. Raise for a steadier rest; lower to personalise sooner.
 MIN_STARTS = 3
-# Seconds the primary measure must be known before the first attempt can start: the pose is
-# least reliable in the first frames after the person is found (the filter is settling).
-SETTLE_S = 0.5
+# The stream's first moments (PRE). The first TRUST_S seconds after the person is found are
+# followed, never used as a start (the pose settles: one clip's first frames read 0.86 for a
+# 0.75 shoulder width). A stream that is then still for STILL_S is at rest wherever it is. One
+# that starts moving out may be mid-rep: its first attempt has no known start and counts if
+# either its way out or its way back is a full rep; so does one seen rising to a peak and then
+# coming a full rep's way back. A stream that starts at the peak or on the way back shows only
+# the end of a rep done before it: not counted (as the clips' labellers judged).
+# Raise TRUST_S if first frames jitter longer.
+TRUST_S = 0.3
+STILL_S = 0.5
 # After a decided rep the last phase lasts until the member is back within `noise` of rest, or
 # this long at most (s): checks of the way back (a rushed return) keep watching meanwhile.
 SETTLE_MAX_S = 1.0
@@ -83,7 +90,7 @@ class AttemptCounter:
         back = n - 1 if n >= 4 else far
         # SETTLE: the rep is decided, the member is still finishing the way back (frame checks
         # of the last phase, such as a rushed return, keep watching until they are home)
-        self._stage_phase = {REST: 0, OUT: 1, FAR: far, BACK: back, SETTLE: back}
+        self._stage_phase = {PRE: 0, REST: 0, OUT: 1, FAR: far, BACK: back, SETTLE: back}
         self.sign = 1.0 if self.rng.toward == "up" else -1.0
         self.count = 0
         self.stage: Optional[str] = None  # None = nothing known yet
@@ -98,9 +105,15 @@ class AttemptCounter:
         self._peak_t = 0.0
         self._starts: deque[float] = deque(maxlen=HISTORY)  # starts of counted attempts
         self._travels: deque[float] = deque(maxlen=HISTORY)  # travels of counted attempts
-        self._known_since: Optional[float] = None
+        self._still_y = 0.0  # PRE: where the member was when they last moved by a turn
+        self._still_t = 0.0
+        self._first_t = 0.0
+        self._first_y = 0.0
         self._settle_home = 0.0
+        self._values: Mapping[str, float] = {}
+        self._gate_base: Mapping[str, float] = {}
         self._settle_t = 0.0
+        self._anchored = True
         self.personal = personal
         self.attempts = 0
         self.peer: Optional["AttemptCounter"] = None  # the other side's counter (alternate)
@@ -215,6 +228,8 @@ class AttemptCounter:
         self.counted = False
         self.hold_elapsed = 0.0
         self._required = None
+        self._anchored = True
+        self._gate_base = dict(self._values)  # max_drift in the gate is measured from here
         self.attempts += 1
         self._go(OUT, t, events)
 
@@ -241,10 +256,10 @@ class AttemptCounter:
         return max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
 
     def _too_small(self, travel: float) -> bool:
-        """A stroke below half of min_travel, or (alternate) below PEER_SHARE of what the other
+        """A stroke below half of min_travel or 1.5 x noise, or (alternate) below PEER_SHARE of what the other
         side is doing, is not an attempt (the supporting leg of a lunge moving along)."""
-        if travel < 0.5 * self.rng.min_travel:
-            return True
+        if travel < max(0.5 * self.rng.min_travel, 1.5 * self.rng.noise):
+            return True  # rest jitter: a running minimum of a noisy signal is biased low
         return self.peer is not None and travel < PEER_SHARE * self.peer._size()
 
     def _require_met(self) -> bool:
@@ -268,7 +283,7 @@ class AttemptCounter:
             self._go(REST, t, events)
             self._rest_at(math.inf, t)
             return events
-        if r.gate is not None and evaluate(r.gate, values) is False:
+        if r.gate is not None and evaluate(r.gate, values, baseline=self._gate_base if self.in_rep else None) is False:
             if self.in_rep:  # turned away, stood up...: the attempt means nothing, say nothing
                 self._go(REST, t, events)
             if self.stage is not None:
@@ -279,20 +294,26 @@ class AttemptCounter:
             if ok is not None:
                 self._required = ok
         v = values.get(r.measure, math.nan)
+        self._values = values
         if v is None or math.isnan(v):
             return events
         y = self.sign * v
         if self.stage is None:
             self._rest_at(y, t)
-            self.stage = REST
-            self._known_since = t
+            self._peak, self._peak_t = y, t
+            self._still_y, self._still_t = y, t
+            self._first_t, self._first_y = t, y
+            self.stage = PRE
             events.append(self._event("start", t))
             return events
         turn = self.turn
+        if self.stage == PRE:
+            self._pre(y, t, events)
+            return events
         if self.stage == REST:
             if y < self._low:
                 self._low, self._low_t = y, t
-            elif y > self._low + turn and t - self._known_since >= SETTLE_S - EPS_S:
+            elif y > self._low + turn:
                 self._begin(t, events)
                 self._out(y, t, events)
             return events
@@ -312,8 +333,45 @@ class AttemptCounter:
         if self.stage == SETTLE:
             self._settle(y, t, events)
             return events
+        if self.hold_idx is not None:
+            self._hold(y, dt, t, events)
         self._back(y, t, events)
         return events
+
+    def _pre(self, y: float, t: float, events: list[RepEvent]) -> None:
+        """The stream's first moments, before any rest has been seen (see TRUST_S, STILL_S)."""
+        turn = self.turn
+        if t - self._first_t < TRUST_S - EPS_S:
+            self._peak, self._peak_t = y, t
+            self._rest_at(y, t)
+            self._still_y, self._still_t = y, t
+            return
+        if y > self._peak:
+            self._peak, self._peak_t = y, t
+        if y < self._low:
+            self._low, self._low_t = y, t
+        if abs(y - self._still_y) > turn:
+            self._still_y, self._still_t = y, t
+        elif t - self._still_t >= STILL_S - EPS_S:  # still from the start: that is the rest
+            self.stage = REST
+            self._rest_at(y, t)
+            return
+        if y > self._low + turn:  # moving out: an attempt whose true start may lie before the stream
+            self._begin(t, events)
+            self._anchored = False
+            self._out(y, t, events)
+        elif (self._peak - y >= self.required and self._peak - self._first_y >= turn
+              and self.hold_idx is None):
+            # seen rising to a peak, then a full rep's way back: the stream began mid-rep
+            self._start, self._anchored = self._low, False
+            self._required = None
+            self.attempts += 1
+            self.rep_start = self._first_t
+            self._go(BACK, t, events)
+            self._close(t, events)
+            self.stage = SETTLE
+            self._settle_home, self._settle_t = y, t
+            self._rest_at(y, t)
 
     def _settle(self, y: float, t: float, events: list[RepEvent]) -> None:
         """After a decided rep: at rest once within a turn of home, or when the next stroke starts."""
@@ -333,7 +391,7 @@ class AttemptCounter:
         if y >= base + self._far_level():
             self._go(FAR, t, events)
             return
-        if y < self._peak - self.turn and self._peak - base >= self.required:
+        if y < self._peak - self.turn and (self._peak - base >= self.required or not self._anchored):
             # turned back past the count point but before the far stage (first reps, before
             # the member's range is known): a full attempt on its way back
             self._low, self._low_t = y, t
@@ -354,8 +412,9 @@ class AttemptCounter:
             self._rest_at(y, t)
 
     def _hold(self, y: float, dt: float, t: float, events: list[RepEvent]) -> None:
-        base = self._base()
-        if not self.counted and y >= base + self.required - self.rng.noise and self._require_met():
+        # the hold clock runs while past the count point, with `noise` of hysteresis (a squeeze
+        # held a hair short of its deepest point is still held)
+        if not self.counted and self._require_met() and y >= self._base() + self.required - self.rng.noise:
             self.hold_elapsed += dt
             if self.hold_elapsed >= self.spec.hold.seconds - EPS_S:
                 self.counted = True
@@ -367,7 +426,9 @@ class AttemptCounter:
         home = self._base()
         if y < self._low:
             self._low, self._low_t = y, t
-        if y <= self._peak - self.rng.return_at * (self._peak - home):
+        back_to = self._peak - self.rng.return_at * (self._peak - home)
+        full_out = self._peak - home >= self.required
+        if (full_out and y <= back_to) or (not self._anchored and self._peak - y >= self.required):
             self._close(t, events)
             self.stage = SETTLE
             self._settle_home = home
@@ -380,8 +441,13 @@ class AttemptCounter:
                 self._go(FAR, t, events)
                 return
             msg = self.rng.return_message or self.spec.incomplete_message
+            if not self._anchored:  # began before the stream and showed no full rep: say nothing
+                self._go(REST, t, events)
+                self._rest_at(self._low, self._low_t)
+                self._begin(t, events)
+                self._out(y, t, events)
+                return
             if not self.counted:
-                back_to = self._peak - self.rng.return_at * (self._peak - home)
                 events.append(self._event(
                     "incomplete", t, reason=f"did not return: came back to {self.to_value(self._low):.3g}, "
                     f"the next rep starts from {self.to_value(back_to):.3g}", message=msg or None,
@@ -404,7 +470,7 @@ class AttemptCounter:
             events.append(self._event("incomplete", t, reason="the rule file's `require` was never true",
                                       message=self.rng.short_message or self.spec.incomplete_message or None,
                                       **self._numbers()))
-        elif duration < self.spec.min_rep_s:
+        elif self._anchored and duration < self.spec.min_rep_s:
             events.append(self._event("incomplete", t, reason=f"quicker than {self.spec.min_rep_s:g} s "
                                       f"({duration:.2f} s)", **self._numbers()))
         else:
@@ -416,8 +482,9 @@ class AttemptCounter:
 
     def finish(self, t: float) -> list[RepEvent]:
         """The stream ended at ``t`` (the member stopped, or the clip was cut): an attempt that
-        had already reached the count point counts, if it lasted min_rep_s. Holds count only
-        when held (that is decided while they run)."""
+        had reached the count point counts (at the top, or on its way back). The dev clips'
+        labels mostly count such a last rep (3 clips) but not always (a curtsy lunge cut
+        halfway back up). Holds count only when held (decided while they run)."""
         if self.stage not in (FAR, BACK) or self.counted or self.spec.hold is not None:
             return []
         events: list[RepEvent] = []

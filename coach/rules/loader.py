@@ -400,7 +400,7 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
         ok = False
     gate = None
     if "gate" in data:
-        gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "all", "any"))
+        gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "drift", "all", "any"))
         ok = ok and gate is not None
     require = None
     if "require" in data:

@@ -128,7 +128,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "turn_share": Key("number", "A stroke turns when the measure comes back this share of the member's range.",
                           default=0.2, unit="share", minimum=0.0, maximum=0.9),
         "gate": Key("condition", "Attempts are followed only while this holds (e.g. facing the camera); when it "
-                    "is definitely false the attempt under way is dropped without a cue.", section="condition"),
+                    "is definitely false the attempt under way is dropped without a cue. max_drift here is measured "
+                    "from the attempt's start (e.g. the body must not turn during a squeeze).", section="condition"),
         "require": Key("condition", "Must be true at least once during an attempt for it to count (e.g. the feet "
                        "jumping apart in a jumping jack: arm raises alone are not jacks). Only a condition seen and never true blocks "
                        "a count: while it cannot be seen (feet out of the picture), attempts are judged without it.",
