@@ -64,6 +64,9 @@ STILL_S = 0.5
 # After a decided rep the last phase lasts until the member is back within `noise` of rest, or
 # this long at most (s): checks of the way back (a rushed return) keep watching meanwhile.
 SETTLE_MAX_S = 1.0
+# Known frames in a row the measure must be a turn above rest before an attempt starts (debounce:
+# one jittery sample is not a movement). Raise for very noisy measures; 2 costs one frame.
+START_FRAMES = 2
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,14 @@ class AttemptCounter:
         self._settle_home = 0.0
         self._values: Mapping[str, float] = {}
         self._gate_base: Mapping[str, float] = {}
+        self._low_values: Mapping[str, float] = {}  # every measure at the rest point
         self._settle_t = 0.0
         self._anchored = True
+        self._confirmed = False  # the stroke is big enough to be an attempt (see _too_small)
+        self._begun = False  # a stroke has started at least once (its start is known)
+        self._above = 0  # REST: known frames in a row above the start threshold
+        self._conf_n = 0  # OUT: known frames in a row the stroke has been big enough
+        self._leave_t = 0.0
         self.personal = personal
         self.attempts = 0
         self.peer: Optional["AttemptCounter"] = None  # the other side's counter (alternate)
@@ -122,15 +131,18 @@ class AttemptCounter:
     # ------------------------------------------------------------------ queries (RepCounter's)
     @property
     def phase(self) -> Optional[int]:
-        return None if self.stage is None else self._stage_phase[self.stage]
+        """The rule file's phase index; a stroke too small to be an attempt yet still reads rest."""
+        if self.stage is None:
+            return None
+        return 0 if self.stage == OUT and not self._confirmed else self._stage_phase[self.stage]
 
     @property
     def phase_name(self) -> Optional[str]:
-        return None if self.stage is None else self.names[self._stage_phase[self.stage]]
+        return None if self.phase is None else self.names[self.phase]
 
     @property
     def in_rep(self) -> bool:
-        return self.stage in (OUT, FAR, BACK)
+        return self.stage in (FAR, BACK) or (self.stage == OUT and self._confirmed)
 
     @property
     def hold_target(self) -> Optional[float]:
@@ -200,8 +212,10 @@ class AttemptCounter:
         """Where this attempt's travel is measured from: the member's rest, or the attempt's own
         start when that is nearer rest (or when the rest is not known yet)."""
         rest = self.rest
-        if self.attempts == 0:
+        if not self._begun:
             return rest
+        if rest is None and self._starts:  # before MIN_STARTS: the most rest-ward counted start
+            rest = min(self._starts)
         return self._start if rest is None else min(rest, self._start)
 
     # ------------------------------------------------------------------ stepping
@@ -212,25 +226,34 @@ class AttemptCounter:
     def _go(self, stage: str, t: float, events: list[RepEvent]) -> None:
         before = self.phase
         self.stage = stage
+        if stage in (FAR, BACK) and not self._confirmed:
+            self._confirmed = True
+            self.attempts += 1
         if self.phase != before:
             events.append(self._event("phase", t))
 
     def _rest_at(self, y: float, t: float) -> None:
+        self._above = 0
         self._low, self._low_t = y, t
+        self._low_values = self._values
+        self._leave_t = t
         self.rep_start = None
         self.counted = False
         self.hold_elapsed = 0.0
 
     def _begin(self, t: float, events: list[RepEvent]) -> None:
         self._start = self._low
-        self.rep_start = self._low_t
+        self._begun = True
+        self._conf_n = 0
+        # when the member left rest (not when rest began): the last frame near the low point
+        self.rep_start = max(self._leave_t, self._low_t)
+        self._confirmed = False
         self._peak, self._peak_t = self._low, self._low_t
         self.counted = False
         self.hold_elapsed = 0.0
         self._required = None
         self._anchored = True
-        self._gate_base = dict(self._values)  # max_drift in the gate is measured from here
-        self.attempts += 1
+        self._gate_base = self._low_values  # max_drift in the gate is measured from the rest point
         self._go(OUT, t, events)
 
     def _numbers(self) -> dict:
@@ -267,8 +290,9 @@ class AttemptCounter:
         return self.rng.require is None or self._required is not False
 
     def _learn(self) -> None:
+        base = self._base()
         self._starts.append(self._start)
-        self._travels.append(self._peak - self._start)
+        self._travels.append(self._peak - (self._start if base is None else base))
 
     def step(self, t: float, values: Mapping[str, float]) -> list[RepEvent]:
         """Advance to time ``t`` (seconds) with this frame's measure values (NaN = unknown)."""
@@ -311,9 +335,13 @@ class AttemptCounter:
             self._pre(y, t, events)
             return events
         if self.stage == REST:
+            if y <= self._low + self.rng.noise:
+                self._leave_t = t
             if y < self._low:
                 self._low, self._low_t = y, t
-            elif y > self._low + turn:
+                self._low_values = self._values
+            self._above = self._above + 1 if y > self._low + turn else 0
+            if self._above >= START_FRAMES:  # debounced: one jittery sample is not a start
                 self._begin(t, events)
                 self._out(y, t, events)
             return events
@@ -356,16 +384,17 @@ class AttemptCounter:
             self.stage = REST
             self._rest_at(y, t)
             return
-        if y > self._low + turn:  # moving out: an attempt whose true start may lie before the stream
+        self._above = self._above + 1 if y > self._low + turn else 0
+        if self._above >= START_FRAMES:  # moving out: an attempt whose true start may lie before the stream
             self._begin(t, events)
             self._anchored = False
             self._out(y, t, events)
         elif (self._peak - y >= self.required and self._peak - self._first_y >= turn
               and self.hold_idx is None):
             # seen rising to a peak, then a full rep's way back: the stream began mid-rep
-            self._start, self._anchored = self._low, False
+            self._start, self._anchored, self._begun = self._low, False, True
             self._required = None
-            self.attempts += 1
+            self._confirmed = False  # _go(BACK) confirms and counts the attempt
             self.rep_start = self._first_t
             self._go(BACK, t, events)
             self._close(t, events)
@@ -388,10 +417,17 @@ class AttemptCounter:
         if y > self._peak:
             self._peak, self._peak_t = y, t
         base = self._base()
+        if not self._confirmed:  # debounced like the start: a single far sample is not a stroke
+            self._conf_n = 0 if self._too_small(y - self._start) else self._conf_n + 1
+            if self._conf_n >= START_FRAMES:
+                self._confirmed = True  # from here on it is an attempt: checks and the overlay see it
+                self.attempts += 1
+                events.append(self._event("phase", t))
         if y >= base + self._far_level():
             self._go(FAR, t, events)
             return
-        if y < self._peak - self.turn and (self._peak - base >= self.required or not self._anchored):
+        if y < self._peak - self.turn and (self._peak - base >= self.required
+                                           or not self._anchored and self._confirmed):
             # turned back past the count point but before the far stage (first reps, before
             # the member's range is known): a full attempt on its way back
             self._low, self._low_t = y, t
@@ -399,8 +435,7 @@ class AttemptCounter:
             self._back(y, t, events)
             return
         if y < self._peak - self.turn:  # turned back before the count point
-            if self._too_small(self._peak - base):  # not an attempt: say nothing
-                self.attempts -= 1
+            if self._too_small(self._peak - self._start):  # not an attempt: say nothing
                 self._go(REST, t, events)
                 self._rest_at(y, t)
                 return
@@ -419,8 +454,9 @@ class AttemptCounter:
             if self.hold_elapsed >= self.spec.hold.seconds - EPS_S:
                 self.counted = True
                 self.count += 1
+                numbers = self._numbers()  # what this rep was judged against, before learning from it
                 self._learn()
-                events.append(self._event("rep", t, **self._numbers()))
+                events.append(self._event("rep", t, **numbers))
 
     def _back(self, y: float, t: float, events: list[RepEvent]) -> None:
         home = self._base()
@@ -428,7 +464,9 @@ class AttemptCounter:
             self._low, self._low_t = y, t
         back_to = self._peak - self.rng.return_at * (self._peak - home)
         full_out = self._peak - home >= self.required
-        if (full_out and y <= back_to) or (not self._anchored and self._peak - y >= self.required):
+        # an attempt with a full way out must come back return_at of the way; one that began before
+        # the stream with a short way out counts if its way back is a full rep
+        if y <= back_to if full_out else (not self._anchored and self._peak - y >= self.required):
             self._close(t, events)
             self.stage = SETTLE
             self._settle_home = home
@@ -476,8 +514,9 @@ class AttemptCounter:
         else:
             self.counted = True
             self.count += 1
+            numbers = self._numbers()
             self._learn()
-            events.append(self._event("rep", t, **self._numbers()))
+            events.append(self._event("rep", t, **numbers))
         events.append(self._event("cycle", t, reason=None if self.counted else "not counted"))
 
     def finish(self, t: float) -> list[RepEvent]:

@@ -284,12 +284,10 @@ def _not_returning(n_before: int, personal=None):
     (3, None),
     (4, None),
     (1, Personal(rest=REST_DEG, range=FULL)),
-    pytest.param(1, None, marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: before MIN_STARTS (3) counted reps the rest is unknown, so the attempt after a "
-        "non-return is measured from its own start (93 deg) with the learnt range: count point "
-        "93 - 0.7*120 = 9 deg, and the full rep is rejected as 'short: reached 45, counts at 9'"))),
-    pytest.param(2, None, marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: same as n_before=1: 'short: reached 45, counts at 9' for the rep after the non-return"))),
+    # before MIN_STARTS counted reps: the rep after the non-return is measured from the most
+    # rest-ward counted start, not from the 93 deg it started at
+    (1, None),
+    (2, None),
 ])
 def test_not_returning_is_incomplete_and_the_next_rep_still_counts(n_before, personal):
     c, events, t, x = _not_returning(n_before, personal)
@@ -389,8 +387,10 @@ def test_attempt_that_stays_out_too_long_times_out():
     to = kinds(events, "timeout")[0]
     assert to.reason.startswith(f"slower than {MAX_REP_S:g} s")
     assert to.reached == pytest.approx(FAR_DEG)
-    # the movement began at 1.0 s: the timeout comes max_rep_s after the attempt began, at the latest
-    assert to.t <= 1.0 + MAX_REP_S + 1 / FPS + 1e-9
+    # the movement began at 1.0 s; the attempt starts at the last frame within `noise` of rest
+    # (one frame later at 150 deg/s): the timeout comes max_rep_s after that
+    assert to.start_t == pytest.approx(1.0 + 1 / FPS)
+    assert to.t <= to.start_t + MAX_REP_S + 1 / FPS + 1e-9
     assert to.t > MAX_REP_S
     assert c.count == 0
     assert c.phase_name == "extended"  # the set paused: back to the first phase
@@ -406,9 +406,6 @@ def test_after_a_timeout_the_next_full_rep_counts():
     assert c.count == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: rep_start is the time the lowest rest value was FIRST seen; after a still rest longer "
-    "than max_rep_s the first frame of the next attempt times out at once ('slower than 8 s')"))
 @pytest.mark.parametrize("where", ["before the first rep", "between reps"])
 def test_timeout_clock_starts_when_the_attempt_starts(where):
     if where == "before the first rep":
@@ -593,9 +590,6 @@ def test_rep_target_is_the_count_point_it_was_judged_against_when_known():
     assert rep.target == pytest.approx(before)  # 81 deg
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rep events' `target` is computed after the rep is learnt (_learn() runs before _numbers()), "
-    "so it is the NEXT rep's count point, not the one this rep had to reach"))
 def test_rep_target_is_what_the_rep_had_to_reach():
     t, x = sampled(full_reps(1))
     c = AttemptCounter(curl_spec(), personal=Personal(rest=REST_DEG, range=200.0))
@@ -625,10 +619,6 @@ def test_jitter_on_a_still_member_is_never_counted_or_cued(seed):
     assert c.count == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "jitter of sd noise/3 starts stroke after stroke: the REST stage compares against the running "
-    "minimum, so any sample `noise` above it opens an attempt (phase 'curling', in_rep True) that is "
-    "dropped silently later; dozens of curling/extended phase flips in 10 s"))
 def test_jitter_on_a_still_member_starts_no_attempt():
     for seed in SEEDS:
         t, x = _jitter(seed)
@@ -674,9 +664,6 @@ def test_unlinked_side_would_cue_the_30_deg_strokes():
     assert outcome(events) == ["incomplete"] * 5
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the supporting side still opens an attempt for every stroke (a 'curling' phase event, in_rep "
-    "True for ~0.8 s) before it is dropped as too small: only the rep/incomplete is silenced"))
 @pytest.mark.parametrize("small_travel", [20.0, 30.0])
 def test_alternate_supporting_side_has_no_events_besides_start(small_travel):
     left, right, ev_l, ev_r, in_rep_r, _ = _pair(small_travel)
