@@ -274,6 +274,12 @@ class AttemptCounter:
             return max(need, self.rng.count_at * self.rng.max_travel)
         return need
 
+    @property
+    def busy(self) -> bool:
+        """In an attempt, or finishing one (alternate sides take turns; see step). An attempt
+        whose `require` was seen false at its far end is no attempt and blocks nothing."""
+        return (self.in_rep or self.stage == SETTLE) and self._required is not False
+
     def _size(self) -> float:
         """How big this side's movement is: its range, or the current attempt's travel."""
         return max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
@@ -313,15 +319,27 @@ class AttemptCounter:
             if self.stage is not None:
                 self._rest_at(math.inf, t)
             return events
-        if self.in_rep and r.require is not None and self._required is not True:
-            ok = evaluate(r.require, values)
-            if ok is not None:
-                self._required = ok
         v = values.get(r.measure, math.nan)
         self._values = values
         if v is None or math.isnan(v):
             return events
         y = self.sign * v
+        if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
+                and y >= self._base() + self.required):
+            # `require` is judged at the far end only (past the count point): the feet apart at
+            # the top of a jumping jack, the arm under the body when threaded
+            ok = evaluate(r.require, values)
+            if ok is not None:
+                self._required = ok
+        if self.peer is not None and self.peer.busy and self.stage in (PRE, REST, OUT) and not self.in_rep:
+            # alternate: one side works at a time. While the other side is in an attempt (or still
+            # settling after one), this side only follows: in thread the needle the resting side's
+            # shoulder line mirrors the working side's, which would look like a rep of its own.
+            if self.stage is None:
+                events.append(self._event("start", t))
+            self.stage = REST
+            self._rest_at(y, t)
+            return events
         if self.stage is None:
             self._rest_at(y, t)
             self._peak, self._peak_t = y, t
@@ -418,16 +436,19 @@ class AttemptCounter:
             self._peak, self._peak_t = y, t
         base = self._base()
         if not self._confirmed:  # debounced like the start: a single far sample is not a stroke
-            self._conf_n = 0 if self._too_small(y - self._start) else self._conf_n + 1
+            # `require` seen false so far (the supporting arm of thread the needle, arms raised
+            # without a jump): not an attempt yet
+            eligible = not self._too_small(y - self._start)
+            self._conf_n = self._conf_n + 1 if eligible else 0
             if self._conf_n >= START_FRAMES:
                 self._confirmed = True  # from here on it is an attempt: checks and the overlay see it
                 self.attempts += 1
                 events.append(self._event("phase", t))
-        if y >= base + self._far_level():
+        if y >= base + self._far_level() and self._confirmed:
             self._go(FAR, t, events)
             return
-        if y < self._peak - self.turn and (self._peak - base >= self.required
-                                           or not self._anchored and self._confirmed):
+        if y < self._peak - self.turn and self._confirmed and (self._peak - base >= self.required
+                                                               or not self._anchored):
             # turned back past the count point but before the far stage (first reps, before
             # the member's range is known): a full attempt on its way back
             self._low, self._low_t = y, t
@@ -435,7 +456,7 @@ class AttemptCounter:
             self._back(y, t, events)
             return
         if y < self._peak - self.turn:  # turned back before the count point
-            if self._too_small(self._peak - self._start):  # not an attempt: say nothing
+            if not self._confirmed:  # not an attempt: say nothing
                 self._go(REST, t, events)
                 self._rest_at(y, t)
                 return
@@ -505,9 +526,10 @@ class AttemptCounter:
                                       message=hold.message or self.spec.incomplete_message or None,
                                       **self._numbers()))
         elif not self._require_met():
-            events.append(self._event("incomplete", t, reason="the rule file's `require` was never true",
-                                      message=self.rng.short_message or self.spec.incomplete_message or None,
-                                      **self._numbers()))
+            # not this exercise's movement (arms raised without a jump, the resting side's shoulder
+            # line mirroring the working side): not an attempt, nothing to say
+            self.attempts -= 1
+            return
         elif self._anchored and duration < self.spec.min_rep_s:
             events.append(self._event("incomplete", t, reason=f"quicker than {self.spec.min_rep_s:g} s "
                                       f"({duration:.2f} s)", **self._numbers()))
