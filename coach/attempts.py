@@ -261,7 +261,7 @@ class AttemptCounter:
         return {"reached": self.to_value(self._peak), "target": cp}
 
     def _incomplete(self, t: float, reason: str, message, events: list[RepEvent]) -> None:
-        if not self.counted:
+        if not self.counted and self._required is not False:  # not this exercise's movement: silent
             events.append(self._event("incomplete", t, reason=reason, message=message or None, **self._numbers()))
 
     def _far_level(self) -> float:
@@ -506,7 +506,7 @@ class AttemptCounter:
                 self._begin(t, events)
                 self._out(y, t, events)
                 return
-            if not self.counted:
+            if not self.counted and self._required is not False:
                 events.append(self._event(
                     "incomplete", t, reason=f"did not return: came back to {self.to_value(self._low):.3g}, "
                     f"the next rep starts from {self.to_value(back_to):.3g}", message=msg or None,

@@ -64,9 +64,12 @@ class Script:
             return {}
         return {"left": (n + 1) // 2, "right": n // 2}
 
-    def motion(self, fault: Optional[Fault] = None, only_reps: Optional[set[int]] = None) -> Motion:
+    def motion(self, fault: Optional[Fault] = None, only_reps: Optional[set[int]] = None,
+               range_by_rep: Optional[Mapping[int, float]] = None) -> Motion:
         """The session; ``fault`` goes into every rep, or only into ``only_reps`` (0-based)
-        for its posture overrides and range (timing changes apply to every rep)."""
+        for its posture overrides and range (timing changes apply to every rep);
+        ``range_by_rep`` sets the share of the clean excursion rep by rep (a member whose range
+        is 60 % of the textbook's, with one rep half of that)."""
         f = fault or Fault(check="")
         base = {**self.base, **f.base}
         start = {**base, **self.start}
@@ -78,11 +81,13 @@ class Script:
             if self.end_other is not None and i % 2 == 1:
                 ov.update({k: start.get(k, 0.0) for k in self.end})
                 ov.update(self.end_other)
+            share = range_by_rep.get(i, 1.0) if range_by_rep else 1.0
             if only_reps is None or i in only_reps:
-                if f.range != 1.0:
-                    ov["range"] = f.range
+                share *= f.range
                 ov.update(f.end)
                 ov.update({f"start:{k}": v for k, v in f.start.items()})
+            if share != 1.0:
+                ov["range"] = share
             overrides.append(ov)
         if self.ground:
             start = grounded(start, self.body)
@@ -90,10 +95,11 @@ class Script:
         return reps_motion(start, end, self.reps, per_rep_overrides=overrides, **timing)
 
     def poses(self, fault: Optional[Fault] = None, *, noise: bool = True, seed: int = 0,
-              fps: float = 30.0, only_reps: Optional[set[int]] = None) -> list[Optional[Pose]]:
+              fps: float = 30.0, only_reps: Optional[set[int]] = None,
+              range_by_rep: Optional[Mapping[int, float]] = None) -> list[Optional[Pose]]:
         """Synthesised landmarks: with ``noise``, 1.5 px / 8 mm Gaussian noise and a 0.2 s
         tracking dropout in the middle of the second rep's movement."""
-        m = self.motion(fault, only_reps)
+        m = self.motion(fault, only_reps, range_by_rep) if range_by_rep else self.motion(fault, only_reps)
         drop = ()
         if noise and len(m.rep_spans) > 1:
             a, b = m.rep_spans[1]

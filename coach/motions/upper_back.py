@@ -28,7 +28,8 @@ class FromNeutral(Script):
     start_other: Optional[Mapping[str, float]] = None
     settle_s: float = 0.8
 
-    def motion(self, fault: Optional[Fault] = None, only_reps: Optional[set[int]] = None) -> Motion:
+    def motion(self, fault: Optional[Fault] = None, only_reps: Optional[set[int]] = None,
+               range_by_rep: Optional[Mapping[int, float]] = None) -> Motion:
         f = fault or Fault(check="")
         base = {**self.base, **f.base}
         neutral = {**base, **self.neutral}
@@ -41,9 +42,12 @@ class FromNeutral(Script):
             other = self.end_other is not None and i % 2 == 1
             s = {**neutral, **(self.start_other if other and self.start_other is not None else self.start)}
             e = {**s, **(self.end_other if other else self.end)}
+            share = range_by_rep.get(i, 1.0) if range_by_rep else 1.0
             if only_reps is None or i in only_reps:
-                if f.range != 1.0:
-                    e = {k: s.get(k, 0.0) + f.range * (e.get(k, 0.0) - s.get(k, 0.0)) for k in set(s) | set(e)}
+                share *= f.range
+            if share != 1.0:
+                e = {k: s.get(k, 0.0) + share * (e.get(k, 0.0) - s.get(k, 0.0)) for k in set(s) | set(e)}
+            if only_reps is None or i in only_reps:
                 e.update(mirror(f.end) if other else f.end)
                 s.update(mirror(f.start) if other else f.start)
             t_up = t + tm["settle_s"]

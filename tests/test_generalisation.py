@@ -1,0 +1,112 @@
+"""Counting that does not depend on the body, camera or variant the rules were written for
+(issue: counting that holds on people, cameras and views the rules were never tuned on).
+
+Synthetic sessions with exact ground truth (coach.motions) changed the way real members differ:
+a smaller range, a seated variant, a camera behind the member, a profile from calibration."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from coach.attempts import Personal
+from coach.engine import Coach
+from coach.library import find_exercise, pipeline_params
+from coach.motions import SCRIPTS
+from coach.motions.upper_back import SEATED
+
+PARAMS = pipeline_params()
+
+
+def run(ex_id: str, poses, personal=None, fps: float = 30.0):
+    coach = Coach(find_exercise(ex_id), PARAMS, personal=personal)
+    results = [coach.step(p, i / fps, i) for i, p in enumerate(poses)]
+    results.append(coach.finish(len(poses) / fps, len(poses)))
+    return coach, [e for r in results for e in r.events]
+
+
+def test_seated_cat_cow_counts():
+    """Cat-cow on a chair (one of the unseen clips counted nothing): trunk upright, knees bent."""
+    script = dataclasses.replace(SCRIPTS["cat_cow"], base={"yaw": 90, **SEATED}, ground=False)
+    coach, events = run("cat_cow", script.poses(seed=3))
+    assert coach.total_reps == script.reps == 3
+    # Known limit, kept visible: seated, the ear's height above the shoulder peaks at neutral
+    # (0.49 torso) and is lower in the cow (0.37) than there, so the pause at neutral between
+    # two synthetic reps reads as a short cat (2 "short" attempts). A signed neck-spine angle
+    # would be the measure to try next.
+    assert [e.reason.split(":")[0] for e in events if e.kind in ("incomplete", "timeout")] == ["short", "short"]
+
+
+def test_standing_up_is_not_a_cat_cow():
+    """The gate that lets seated cat-cow count must not count a standing member nodding."""
+    script = dataclasses.replace(SCRIPTS["cat_cow"], base={"yaw": 90}, ground=True)
+    coach, events = run("cat_cow", script.poses(seed=3))
+    assert coach.total_reps == 0
+    assert [e.kind for e in events if e.kind in ("rep", "incomplete", "timeout")] == []
+
+
+from coach.motions import Fault  # noqa: E402
+
+# Scaling a whole synthetic rep to 60 % is a smaller member for every exercise but thread the
+# needle: there it also stops the arm short of going under the body (156 deg, like a supporting
+# arm), which is no longer the exercise. Its small member is the stiff back whose arm still
+# threads: the upper_back_rotation fault in test_library_synthetic (a 30 deg turn: counted, cued).
+RANGE_EXERCISES = sorted(ex for ex in SCRIPTS if find_exercise(ex).rep.range is not None
+                         and ex != "thread_the_needle")
+
+
+def _small_member(ex_id: str, share: float = 0.6, seed: int = 0):
+    """The script's session done by a member whose every rep covers `share` of the textbook range."""
+    return SCRIPTS[ex_id].poses(Fault(check="", range=share), seed=seed)
+
+
+def _not_counted(events):
+    return [e for e in events if e.kind in ("incomplete", "timeout")]
+
+
+@pytest.mark.parametrize("ex_id", RANGE_EXERCISES)
+def test_member_with_60_percent_range_counts_after_self_calibration(ex_id):
+    script = SCRIPTS[ex_id]
+    coach, events = run(ex_id, _small_member(ex_id))
+    assert coach.total_reps == script.reps
+    assert _not_counted(events) == []
+
+
+@pytest.mark.parametrize("ex_id", RANGE_EXERCISES)
+def test_member_with_60_percent_range_counts_with_a_profile(ex_id):
+    """A calibration session (coach calibrate) gives the profile; the next session uses it from
+    the first rep, and its count point sits inside the member's range."""
+    script = SCRIPTS[ex_id]
+    first, _ = run(ex_id, _small_member(ex_id, seed=1))
+    measure, rest, rng, reps = first.calibration()
+    assert measure == find_exercise(ex_id).rep.range.measure and reps >= 1
+    personal = Personal(rest=rest, range=rng)
+    coach, events = run(ex_id, _small_member(ex_id, seed=2), personal=personal)
+    assert coach.total_reps == script.reps
+    assert _not_counted(events) == []
+    counter = next(iter(coach.units.values())).counter
+    assert counter.personal == personal
+
+
+@pytest.mark.parametrize("ex_id", RANGE_EXERCISES)
+def test_personalisation_never_crosses_the_rule_file_bounds(ex_id):
+    spec = find_exercise(ex_id).rep.range
+    for rng in (spec.min_travel * 0.1, spec.min_travel * 50 + 100.0):
+        coach = Coach(find_exercise(ex_id), PARAMS, personal=Personal(rest=0.0, range=rng))
+        for unit in coach.units.values():
+            need = unit.counter.required
+            assert need >= spec.min_travel - 1e-9
+            if spec.max_travel:
+                assert need <= spec.max_travel + 1e-9
+
+
+@pytest.mark.parametrize("ex_id", [e for e in RANGE_EXERCISES if find_exercise(e).rep.hold is None])
+def test_partial_rep_of_a_small_member_is_short(ex_id):
+    """The 60 % member's last rep goes only half as far as their others (30 % of the textbook
+    range): exactly that one is reported, as short, and it does not count."""
+    script = SCRIPTS[ex_id]
+    shares = {i: 0.6 for i in range(script.reps)}
+    shares[script.reps - 1] = 0.3
+    coach, events = run(ex_id, script.poses(range_by_rep=shares))
+    assert [e.reason.split(":")[0] for e in _not_counted(events)] == ["short"]
+    assert coach.total_reps == script.reps - 1
