@@ -67,6 +67,8 @@ SETTLE_MAX_S = 1.0
 # Known frames in a row the measure must be a turn above rest before an attempt starts (debounce:
 # one jittery sample is not a movement). Raise for very noisy measures; 2 costs one frame.
 START_FRAMES = 2
+# A gap of unknown values longer than this (s) on the way back means the return was not seen.
+GAP_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,9 @@ class AttemptCounter:
         self._first_t = 0.0
         self._first_y = 0.0
         self._settle_home = 0.0
+        self._known_t = -math.inf  # time of the last known value, and of the one before it
+        self._prev_known_t = -math.inf
+        self._unseen_back = False  # the way back of this attempt had a gap longer than GAP_S
         self._values: Mapping[str, float] = {}
         self._gate_base: Mapping[str, float] = {}
         self._low_values: Mapping[str, float] = {}  # every measure at the rest point
@@ -252,6 +257,7 @@ class AttemptCounter:
         self.counted = False
         self.hold_elapsed = 0.0
         self._required = None
+        self._unseen_back = False
         self._anchored = True
         self._gate_base = self._low_values  # max_drift in the gate is measured from the rest point
         self._go(OUT, t, events)
@@ -323,6 +329,7 @@ class AttemptCounter:
         self._values = values
         if v is None or math.isnan(v):
             return events
+        self._prev_known_t, self._known_t = self._known_t, t
         y = self.sign * v
         if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._base() + self.required):
@@ -480,6 +487,8 @@ class AttemptCounter:
                 events.append(self._event("rep", t, **numbers))
 
     def _back(self, y: float, t: float, events: list[RepEvent]) -> None:
+        if t - self._prev_known_t > GAP_S:  # the measure was unknown for a while on the way back
+            self._unseen_back = True
         home = self._base()
         if y < self._low:
             self._low, self._low_t = y, t
@@ -500,7 +509,10 @@ class AttemptCounter:
                 self._go(FAR, t, events)
                 return
             msg = self.rng.return_message or self.spec.incomplete_message
-            if not self._anchored:  # began before the stream and showed no full rep: say nothing
+            # Began before the stream and showed no full rep, or the way back was out of view
+            # (from behind, a reverse fly's arms vanish in front of the body): nothing was seen
+            # to judge, so nothing is said and nothing counts.
+            if not self._anchored or self._unseen_back:
                 self._go(REST, t, events)
                 self._rest_at(self._low, self._low_t)
                 self._begin(t, events)
