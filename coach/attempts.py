@@ -43,6 +43,10 @@ PRE, REST, OUT, FAR, BACK, SETTLE = "pre", "rest", "out", "far", "back", "settle
 # How many recent counted attempts the personal rest and range are the median of. Raise for a
 # steadier estimate; lower to follow a member who warms up (range growing over a set) sooner.
 HISTORY = 5
+# A profile's rest and range count as this many of the member's recent reps: it steers the first
+# reps and still weighs once the session's own reps come in (a tired or warming-up set moves the
+# estimate, one odd rep does not). Raise to trust profiles more; lower to follow the session.
+PRIOR_WEIGHT = 2
 # Alternating exercises (a counter per side): a side's stroke must reach at least this share of
 # the other side's range to count; below it, it is the supporting side moving along (the back
 # hip in a lunge). Lower for members with a known one-sided restriction.
@@ -161,25 +165,27 @@ class AttemptCounter:
     @property
     def rest(self) -> Optional[float]:
         """The member's rest in travel units (sign * value): the median start of their recent
-        counted attempts, or the profile's; None while unknown (attempts then use their own start)."""
-        if len(self._starts) >= MIN_STARTS:
-            return statistics.median(self._starts)
+        counted attempts, with a profile's rest weighing as PRIOR_WEIGHT of them; None while
+        unknown (attempts then use their own start)."""
+        starts = list(self._starts)
         if self.personal is not None:
-            return self.sign * self.personal.rest
-        return None
+            starts += [self.sign * self.personal.rest] * PRIOR_WEIGHT
+        known = len(self._starts) >= MIN_STARTS or self.personal is not None
+        return statistics.median(starts) if known else None
 
     @property
     def range(self) -> Optional[float]:
-        """The member's own range (measure's unit), None until known."""
-        if self._travels:
-            return statistics.median(self._travels)
+        """The member's own range (measure's unit): the median travel of their recent counted
+        attempts, with a profile's range weighing as PRIOR_WEIGHT of them; None until known."""
+        travels = list(self._travels)
         if self.personal is not None:
-            return self.personal.range
-        return None
+            travels += [self.personal.range] * PRIOR_WEIGHT
+        return statistics.median(travels) if travels else None
 
     @property
     def learnt_reps(self) -> int:
-        return len(self._travels)
+        """Counted reps this session (the learnt rest and range use the last HISTORY of them)."""
+        return self.count if self._travels else 0
 
     @property
     def learnt_rest(self) -> float:

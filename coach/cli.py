@@ -230,14 +230,15 @@ def cmd_calibrate(args) -> int:
     if not args.profile:
         raise UsageError("calibrate needs --profile NAME (where to keep your range)")
     proto = calibration_protocol()
+    from .library import find_exercise
+    if find_exercise(args.exercise).rep.range is None:  # say so before the member exercises for nothing
+        raise UsageError(f"{args.exercise} counts with fixed thresholds (no [rep.range]): nothing to calibrate")
     print(proto["instructions"].get(args.lang) or proto["instructions"]["en"], file=sys.stderr)
     session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
                                               watch=False)
     summary = session.run(items, sinks, closers)
     print(format_summary(summary, args.lang))
     cal = session.coach.calibration()
-    if session.coach.ex.rep.range is None:
-        raise UsageError(f"{session.coach.ex.id} counts with fixed thresholds (no [rep.range]): nothing to calibrate")
     if cal is None or cal[3] < proto["min_reps"]:
         got = 0 if cal is None else cal[3]
         raise CoachError(f"calibration needs {proto['min_reps']} counted reps, saw {got}: profile not changed")

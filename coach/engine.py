@@ -281,12 +281,16 @@ class Coach:
     def _incomplete_text(self, e: RepEvent) -> dict[str, str]:
         """The cue for an attempt that did not count: the rule file's message, and for angles
         how far the member got against the target, so that a miss is never unexplained."""
+        reason = e.reason or ""
+        if reason.startswith("quicker"):
+            return _msg("too_quick")
         base = dict(e.message) if e.message else _msg("incomplete")
         rng = self.ex.rep.range
         unit = self.ex.measures[rng.measure].unit if rng is not None else ""
-        if unit != "deg" or e.reached is None or e.target is None:
+        key = "reached" if reason.startswith("short") else "came_back" if reason.startswith("did not return") else ""
+        if not key or unit != "deg" or e.reached is None or e.target is None:
             return base
-        return {lang: message("reached", lang, message=text, reached=f"{e.reached:.0f}", target=f"{e.target:.0f}")
+        return {lang: message(key, lang, message=text, reached=f"{e.reached:.0f}", target=f"{e.target:.0f}")
                 for lang, text in base.items()}
 
     def _display(self, pose: Optional[Pose], vals: dict[str, float], side: Optional[str]):

@@ -14,6 +14,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{message} You reached {reached}°; a rep counts at {target}°.",
         "es": "{message} Llegaste a {reached}°; la repetición cuenta a {target}°.",
     },
+    "came_back": {
+        "en": "{message} You came back to {reached}°; go back to {target}° first.",
+        "es": "{message} Volviste a {reached}°; vuelve hasta {target}° antes de la siguiente.",
+    },
+    "too_quick": {
+        "en": "Rep not counted: too quick. Move slowly and with control.",
+        "es": "Repetición no contada: demasiado rápida. Muévete despacio y con control.",
+    },
     "not_in_view": {
         "en": "Move so the camera can see your {parts}.",
         "es": "Colócate para que la cámara vea tus {parts}.",

@@ -142,7 +142,7 @@ def save_entry(name: str, ex_id: str, entry: Entry) -> Path:
     for k, e in sorted(entries.items()):
         lines += ["", f"[{k}]", f'measure = "{e.measure}"', f"rest = {_fmt(e.rest)}", f"range = {_fmt(e.range)}",
                   f"reps = {e.reps}", f'calibrated = "{e.calibrated}"']
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # personal health data: owner only
     fd, tmp = tempfile.mkstemp(prefix=".profile-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

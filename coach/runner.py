@@ -161,8 +161,7 @@ def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Item], None]:
 
 
 MISS_KINDS = (("short", "short of the count point"), ("did not return", "not back to the start"),
-              ("quicker", "too quick"), ("held", "hold too short"), ("slower", "paused mid-rep"),
-              ("the rule file's", "missing a required part"))
+              ("quicker", "too quick"), ("held", "hold too short"), ("slower", "paused mid-rep"))
 
 
 def miss_kind(reason: str) -> str:
