@@ -499,10 +499,11 @@ class AttemptCounter:
         if y < self._low:
             self._low, self._low_t = y, t
         back_to = self._peak - self.rng.return_at * (self._peak - home)
-        full_out = self._peak - home >= self.required
+        need = self.required
+        full_out = self._peak - home >= need
         # an attempt with a full way out must come back return_at of the way; one that began before
         # the stream with a short way out counts if its way back is a full rep
-        if y <= back_to if full_out else (not self._anchored and self._peak - y >= self.required):
+        if y <= back_to if full_out else (not self._anchored and self._peak - y >= need):
             self._close(t, events)
             self.stage = SETTLE
             self._settle_home = home
@@ -548,7 +549,7 @@ class AttemptCounter:
             # line mirroring the working side): not an attempt, nothing to say
             self.attempts -= 1
             return
-        elif self._anchored and duration < self.spec.min_rep_s:
+        elif self._anchored and duration < self.spec.min_rep_s - EPS_S:
             events.append(self._event("incomplete", t, reason=f"quicker than {self.spec.min_rep_s:g} s "
                                       f"({duration:.2f} s)", **self._numbers()))
         else:
