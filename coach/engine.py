@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -197,17 +198,21 @@ class Coach:
         for key, unit in self.units.items():
             vals = values[key]
             evs = unit.counter.step(t, vals)
-            events.extend(evs)
             if key is not None and any(e.kind in ("phase", "rep") for e in evs):
                 self._last_moved = key
             fs = unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, vals, evs,
                                   active=pose is not None and view_ok is not False, view=view)
             findings.extend(fs)
+            # a counted rep's cycle carries the faults its checks saw: one list for praise,
+            # the summary and reports
+            evs = [replace(e, faults=tuple(sorted(unit.checks.last_rep_faults)))
+                   if e.kind == "cycle" and e.reason is None else e for e in evs]
+            events.extend(evs)
             for e in evs:
                 if e.kind == "incomplete":
                     candidates.append(Candidate("rep", "tip", self._incomplete_text(e), None, 4.0))
                 if e.kind == "cycle" and e.reason is None:
-                    self.clean_streak = 0 if unit.checks.last_rep_faults else self.clean_streak + 1
+                    self.clean_streak = 0 if e.faults else self.clean_streak + 1
                     every = ex.feedback.praise_every
                     if every and self.clean_streak and self.clean_streak % every == 0:
                         candidates.append(Candidate("praise", "info", ex.feedback.praise or _msg("praise"), None, 0.0))

@@ -23,7 +23,6 @@ class SummaryBuilder:
         self.cues: list[dict[str, Any]] = []
         self.fault_episodes: Counter[str] = Counter()
         self._faulty: set[tuple[str, Optional[str]]] = set()
-        self._rep_faults: dict[Optional[str], set[str]] = {}
         self.views: Counter[str] = Counter()
         self.last: Optional[FrameResult] = None
 
@@ -41,8 +40,6 @@ class SummaryBuilder:
         if r.view:
             self.views[r.view] += 1
         now_faulty = {(f.check_id, f.side) for f in r.findings}
-        for f in r.findings:
-            self._rep_faults.setdefault(f.side, set()).add(f.check_id)
         for key in now_faulty - self._faulty:
             self.fault_episodes[key[0]] += 1
         self._faulty = now_faulty
@@ -68,14 +65,11 @@ class SummaryBuilder:
                 if e.target is not None:
                     item["target"] = round(e.target, 3)
                 self.reps_detail.append(item)
-            if e.kind == "cycle":
-                faults = sorted(self._rep_faults.pop(e.side, set()))
+            if e.kind == "cycle" and e.reason is None:  # the counted rep's faults, as its checks saw them
                 for item in reversed(self.reps_detail):
                     if item["counted"] and item.get("side") == e.side and "faults" not in item:
-                        item["faults"] = faults
+                        item["faults"] = list(e.faults)
                         break
-            if e.kind in ("incomplete", "timeout"):
-                self._rep_faults.pop(e.side, None)
 
     def result(self) -> dict[str, Any]:
         last = self.last

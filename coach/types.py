@@ -105,6 +105,8 @@ class RepEvent:
     reached: on rep/incomplete/timeout from a [rep.range] counter, the furthest value of the
     primary measure in this attempt; target: the value it had to reach (both in the measure's
     unit; None when not known).
+    faults: on a "cycle" of a counted rep, the check ids that failed during that rep (sorted):
+    the one list that praise, the summary and reports all use.
     """
 
     kind: str
@@ -117,6 +119,7 @@ class RepEvent:
     message: Optional[Mapping[str, str]] = None
     reached: Optional[float] = None
     target: Optional[float] = None
+    faults: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -195,8 +195,8 @@ def table_lines() -> list[str]:
     for r in STATE.runs:
         head = f"{r.file[:-4] if r.file.endswith('.mp4') else r.file:52s} {r.exercise:26s} {r.truth:5d}"
         if r.summary is None:
-            rows.append(f"{head} {'-':>4s} {'-':>4s} {'-':>3s} {'-':>4s} {r.seconds:5.1f}  ERROR "
-                        f"{(r.error or 'not run').splitlines()[-1][:80] if r.error else 'not run'}")
+            why = (r.error or "not run").strip().splitlines() or ["?"]
+            rows.append(f"{head} {'-':>4s} {'-':>4s} {'-':>3s} {'-':>4s} {r.seconds:5.1f}  ERROR {why[-1][:80]}")
             continue
         s = r.summary
         rows.append(f"{head} {s['reps']:4d} {s['reps'] - r.truth:+4d} {len(s['reps_detail']):3d} "

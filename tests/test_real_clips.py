@@ -229,16 +229,18 @@ def fault_report(results: dict) -> list[str]:
     lines = ["faults named by the labels' form_notes (per labelled rep: checks seen in it):"]
 
     def rep_lines(r, fault: Fault | None):
+        """One line per labelled rep; without a fault every rep is clean (CLEAN_CLIPS)."""
         spans = realclips.rep_spans(r.label)
-        faulty = set(fault.faulty_reps) if fault else set()
         out = []
         for k, span in enumerate(spans, 1):
             seen = sorted(realclips.checks_in(r.summary, span))
             n_att = len(realclips.details_in(r.summary, span))
-            if k in faulty:
+            if fault is not None and k in fault.faulty_reps:
                 state = f"FAULTY: {fault.check} {'fired' if fault.check in seen else 'MISSED'}"
-            else:
+            elif fault is None or k in fault.clean_reps:
                 state = "clean: " + ("quiet" if not seen else "cue on a clean rep")
+            else:
+                state = "not labelled either way"
             out.append(f"    rep {k}: {state:34s} counted attempts {n_att}, checks seen: {', '.join(seen) or '-'}")
         return out
 
@@ -250,8 +252,11 @@ def fault_report(results: dict) -> list[str]:
                 continue
             hit, false = _faulty_rep_hits(r.label, r.summary, fault)
             lines.append(f"  [{title}] {f} ({r.exercise}): {fault.check} -- {fault.what}")
-            lines.append(f"    fired on {len(hit)}/{len(fault.faulty_reps)} faulty reps {hit}; "
-                         f"on clean reps {false or 'none'}; fault episodes {r.summary['faults'] or '{}'}")
+            lines.append(f"    fired on {len(hit)}/{len(fault.faulty_reps)} faulty reps {hit}"
+                         + (f"; on clean reps {false or 'none'}" if fault.clean_reps else "")
+                         + f"; fault episodes {r.summary['faults'] or '{}'}")
+            if table is NOT_DETECTED and f in FAULT_CHECKS:
+                continue  # its reps are listed above, under [caught]
             lines += rep_lines(r, fault)
     for f, (what, quiet) in CLEAN_CLIPS.items():
         r = results.get(f)
@@ -271,9 +276,10 @@ def fault_report(results: dict) -> list[str]:
             for c in d.get("faults") or []:
                 fired.setdefault(c, []).append(k)
         cues = [f"{c['t_s']:.1f}s {c['check']}" for c in r.summary["cues"] if c["check"] not in realclips.NOT_CHECKS]
-        if fired or cues:
-            other.append(f"  {f}: " + "; ".join(f"{c} on attempts {ks}" for c, ks in sorted(fired.items()))
-                         + (f"; form cues: {', '.join(cues)}" if cues else ""))
+        parts = [f"{c} on attempts {ks}" for c, ks in sorted(fired.items())]
+        parts += [f"form cues: {', '.join(cues)}"] if cues else []
+        if parts:
+            other.append(f"  {f}: " + "; ".join(parts))
     if other:
         lines.append("form checks that fired on clips whose notes name no fault (possible false cues, not asserted):")
         lines += other
