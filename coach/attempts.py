@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional
 
 from .conditions import evaluate
-from .reps import EPS_S
+from .reps import EPS_S, hold_short, too_quick
 from .rules.schema import RepSpec
 from .types import RepEvent
 
@@ -541,17 +541,15 @@ class AttemptCounter:
         if self.counted:
             pass
         elif hold is not None:
-            events.append(self._event("incomplete", t, reason=f"held {self.hold_elapsed:.1f} s of {hold.seconds:g} s",
-                                      message=hold.message or self.spec.incomplete_message or None,
-                                      **self._numbers()))
+            reason, message = hold_short(self.spec, self.hold_elapsed)
+            events.append(self._event("incomplete", t, reason=reason, message=message, **self._numbers()))
         elif not self._require_met():
             # not this exercise's movement (arms raised without a jump, the resting side's shoulder
             # line mirroring the working side): not an attempt, nothing to say
             self.attempts -= 1
             return
         elif self._anchored and duration < self.spec.min_rep_s - EPS_S:
-            events.append(self._event("incomplete", t, reason=f"quicker than {self.spec.min_rep_s:g} s "
-                                      f"({duration:.2f} s)", **self._numbers()))
+            events.append(self._event("incomplete", t, reason=too_quick(self.spec, duration), **self._numbers()))
         else:
             self.counted = True
             self.count += 1

@@ -27,6 +27,20 @@ from .types import RepEvent
 EPS_S = 1e-6  # frame times are floats: 19.15 - 19.10 is 0.04999..., which must count as 0.05 s
 
 
+# The verdicts both counters give (coach.reps for phase thresholds, coach.attempts for [rep.range]):
+# one wording for the summary, the JSON and coach.runner.miss_kind.
+def hold_short(spec: RepSpec, held_s: float) -> tuple[str, Optional[Mapping[str, str]]]:
+    """(reason, message) for a hold released before [rep.hold].seconds."""
+    assert spec.hold is not None
+    return (f"held {held_s:.1f} s of {spec.hold.seconds:g} s",
+            spec.hold.message or spec.incomplete_message or None)
+
+
+def too_quick(spec: RepSpec, duration_s: float) -> str:
+    """The reason for an attempt quicker than min_rep_s."""
+    return f"quicker than {spec.min_rep_s:g} s ({duration_s:.2f} s)"
+
+
 @dataclass
 class _Timer:
     """How long a condition has been continuously true."""
@@ -166,11 +180,10 @@ class RepCounter:
         if self.counted:
             pass
         elif hold is not None:
-            events.append(self._event("incomplete", t, reason=f"held {self.hold_elapsed:.1f} s of {hold.seconds:g} s",
-                                      message=hold.message or self.spec.incomplete_message or None))
+            reason, message = hold_short(self.spec, self.hold_elapsed)
+            events.append(self._event("incomplete", t, reason=reason, message=message))
         elif duration < self.spec.min_rep_s:
-            events.append(self._event("incomplete", t, reason=f"quicker than {self.spec.min_rep_s:g} s "
-                                      f"({duration:.2f} s)"))
+            events.append(self._event("incomplete", t, reason=too_quick(self.spec, duration)))
         else:
             self.counted = True
             self.count += 1
