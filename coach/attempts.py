@@ -135,6 +135,9 @@ class AttemptCounter:
         self.personal = personal
         self.attempts = 0
         self.peer: Optional["AttemptCounter"] = None  # the other side's counter (alternate)
+        self.gated_since: Optional[float] = None  # the gate has been definitely false since (s)
+        self.measure = self.rng.measure  # the primary measure in use (see by_view)
+        self.view: Optional[str] = None  # the camera view, set by the engine before each step
         self._required: Optional[bool] = None  # `require` this attempt: None never known, then ever true
 
     # ------------------------------------------------------------------ queries (RepCounter's)
@@ -326,12 +329,15 @@ class AttemptCounter:
             self._rest_at(math.inf, t)
             return events
         if r.gate is not None and evaluate(r.gate, values, baseline=self._gate_base if self.in_rep else None) is False:
+            self.gated_since = t if self.gated_since is None else self.gated_since
             if self.in_rep:  # turned away, stood up...: the attempt means nothing, say nothing
                 self._go(REST, t, events)
             if self.stage is not None:
                 self._rest_at(math.inf, t)
             return events
-        v = values.get(r.measure, math.nan)
+        self.gated_since = None
+        self._pick_measure()
+        v = values.get(self.measure, math.nan)
         self._values = values
         if v is None or math.isnan(v):
             return events
@@ -396,6 +402,20 @@ class AttemptCounter:
             self._hold(y, dt, t, events)
         self._back(y, t, events)
         return events
+
+    def _pick_measure(self) -> None:
+        """The rule file's measure for the current camera view (by_view), switched only between
+        attempts. A new measure has its own scale: the member's rest and range are learnt again
+        (a profile, made for the main measure, no longer applies)."""
+        want = self.rng.by_view.get(self.view, self.rng.measure) if self.view else self.measure
+        if want == self.measure or self.in_rep:
+            return
+        self.measure = want
+        self._starts.clear()
+        self._travels.clear()
+        self.personal = None
+        if self.stage is not None:
+            self.stage = None  # like a new stream: PRE again on the next known value
 
     def _pre(self, y: float, t: float, events: list[RepEvent]) -> None:
         """The stream's first moments, before any rest has been seen (see TRUST_S, STILL_S)."""

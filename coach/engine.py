@@ -77,7 +77,7 @@ class Coach:
         for u in self.units.values():
             c = u.counter
             if isinstance(c, AttemptCounter) and c.learnt_reps and (best is None or c.learnt_reps > best[3]):
-                best = (c.rng.measure, c.learnt_rest, c.learnt_range, c.learnt_reps)
+                best = (c.measure, c.learnt_rest, c.learnt_range, c.learnt_reps)
         return best
 
     # ------------------------------------------------------------------ set-up
@@ -197,6 +197,7 @@ class Coach:
         candidates: list[Candidate] = []
         for key, unit in self.units.items():
             vals = values[key]
+            unit.counter.view = view  # counters with by_view measures follow the camera view
             evs = unit.counter.step(t, vals)
             if key is not None and any(e.kind in ("phase", "rep") for e in evs):
                 self._last_moved = key
@@ -255,12 +256,15 @@ class Coach:
     def _system_candidates(self, pose: Optional[Pose], t: float, view_wrong: bool) -> list[Candidate]:
         ex = self.ex
         cd = self.system_cooldown_s
+        views = lambda lang: {"views": views_text(ex.views, lang)}  # noqa: E731
+        if view_wrong and self._cannot_count(t):
+            # the rule file's gate says this view cannot be counted (a squeeze seen from the side)
+            return [Candidate("view", "warning", _msgs("wrong_view", views), None, cd)]
         if view_wrong and not self._view_hint_given:
             # Counting goes on in every view; only the checks that need another view are paused.
             # Said once: repeating it every few seconds would drown the rep cues.
             self._view_hint_given = True
-            return [Candidate("view", "tip", _msgs("view_counting", lambda lang: {"views": views_text(ex.views, lang)}),
-                              None, cd)]
+            return [Candidate("view", "tip", _msgs("view_counting", views), None, cd)]
         if ex.side in ("both", "alternate"):
             # either side fully in view is enough (a side view hides the far limbs)
             options = [sorted({resolve(l, s) for l in ex.landmarks}) for s in SIDES]
@@ -283,6 +287,11 @@ class Coach:
         return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
                           None, cd)]
 
+    def _cannot_count(self, t: float) -> bool:
+        """Every counter's gate has been false for view_wrong_for_s: nothing can count here."""
+        since = [getattr(u.counter, "gated_since", None) for u in self.units.values()]
+        return all(s is not None and t - s >= self.view_wrong_for_s for s in since)
+
     def _incomplete_text(self, e: RepEvent) -> dict[str, str]:
         """The cue for an attempt that did not count: the rule file's message, and for angles
         how far the member got against the target, so that a miss is never unexplained."""
@@ -291,7 +300,7 @@ class Coach:
             return _msg("too_quick")
         base = dict(e.message) if e.message else _msg("incomplete")
         rng = self.ex.rep.range
-        unit = self.ex.measures[rng.measure].unit if rng is not None else ""
+        unit = self.ex.measures[rng.measure].unit if rng is not None else ""  # by_view measures share it
         key = "reached" if reason.startswith("short") else "came_back" if reason.startswith("did not return") else ""
         if not key or unit != "deg" or e.reached is None or e.target is None:
             return base

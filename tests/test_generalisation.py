@@ -110,3 +110,33 @@ def test_partial_rep_of_a_small_member_is_short(ex_id):
     coach, events = run(ex_id, script.poses(range_by_rep=shares))
     assert [e.reason.split(":")[0] for e in _not_counted(events)] == ["short"]
     assert coach.total_reps == script.reps - 1
+
+
+def test_a_view_that_cannot_count_asks_to_turn_and_one_that_can_says_so_once():
+    """Squeezes seen from the side (the shoulder width cannot show them): the coach keeps asking
+    to turn. Rows seen from the front (counted there, checked from the side): one hint."""
+    squeeze = dataclasses.replace(SCRIPTS["scapular_squeeze"], base={**SCRIPTS["scapular_squeeze"].base, "yaw": 90})
+    coach = Coach(find_exercise("scapular_squeeze"), PARAMS)
+    poses = squeeze.poses(seed=0)
+    cues = [c for i, p in enumerate(poses) if (c := coach.step(p, i / 30, i).new_cue) is not None]
+    assert coach.total_reps == 0
+    assert {c.source for c in cues} == {"view"} and len(cues) >= 2
+    assert all(c.severity == "warning" and "Turn so the camera" in c.text for c in cues)
+
+    row = dataclasses.replace(SCRIPTS["resisted_row"], base={**SCRIPTS["resisted_row"].base, "yaw": 0})
+    coach = Coach(find_exercise("resisted_row"), PARAMS)
+    poses = row.poses(seed=0)
+    cues = [c for i, p in enumerate(poses) if (c := coach.step(p, i / 30, i).new_cue) is not None]
+    views = [c for c in cues if c.source == "view"]
+    assert len(views) == 1 and views[0].severity == "tip" and views[0].text.startswith("Counting your reps")
+
+
+@pytest.mark.parametrize("yaw", [0, 45, 90, 135, 180])
+def test_rows_count_from_every_side_of_the_member(yaw):
+    """The image elbow angle from the side and at an angle, the 3-D angle from the front and from
+    behind (by_view), where the image angle barely changes (it counted 0 of 4 there)."""
+    row = dataclasses.replace(SCRIPTS["resisted_row"], base={**SCRIPTS["resisted_row"].base, "yaw": yaw})
+    coach, events = run("resisted_row", row.poses(seed=0))
+    assert coach.total_reps == row.reps == 4
+    assert _not_counted(events) == []
+    assert coach.units[None].counter.measure == ("elbow" if yaw in (0, 180) else "elbow_px")

@@ -216,3 +216,41 @@ def test_derived_measures(measure, expect):
         assert m.unit == ("deg/s" if m.kind == "speed" else "deg")
     else:
         assert any(expect in p for p in probs), probs
+
+
+RANGE = GOOD.replace('''[rep]
+''', '''[rep]
+[rep.range]
+measure = "elbow"
+toward = "down"
+min_travel = 40
+max_travel = 100
+noise = 8
+by_view = { front = "lean" }
+''')
+
+
+def test_range_section_loads():
+    ex, probs = parse_text(RANGE, "demo.toml")
+    assert probs == []
+    r = ex.rep.range
+    assert (r.measure, r.toward, r.min_travel, r.max_travel, r.noise, r.count_at, r.return_at) == \
+        ("elbow", "down", 40.0, 100.0, 8.0, 0.7, 0.7)
+    assert dict(r.by_view) == {"front": "lean"}
+
+
+@pytest.mark.parametrize("old,new,line,expect", [
+    ('measure = "elbow"\ntoward', 'measure = "elbo"\ntoward', 16, "'measure' expects a measure defined in [measures], found \"elbo\" (did you mean 'elbow'?)"),
+    ('toward = "down"', 'toward = "dwon"', 17, "'toward' expects one of up, down, found the string \"dwon\""),
+    ('max_travel = 100', 'max_travel = 30', 19, "max_travel (30) must be 0 (no bound) or at least min_travel (40)"),
+    ('noise = 8', 'noise = 8\ncount_at = 1.5', 21, "'count_at' expects a value <= 1 (share), found 1.5"),
+    ('by_view = { front = "lean" }', 'by_view = { frnt = "lean" }', 21, "'by_view' expects camera views (front, side, oblique, rear), found \"frnt\" (did you mean 'front'?)"),
+    ('by_view = { front = "lean" }', 'by_view = { front = "lena" }', 21, "'by_view.front' expects a measure defined in [measures], found the string \"lena\" (did you mean 'lean'?)"),
+])
+def test_range_faults_are_reported_at_their_line(old, new, line, expect):
+    assert old in RANGE
+    probs = problems(RANGE.replace(old, new))
+    assert len(probs) == 1, probs
+    m = POS.match(probs[0])
+    assert m and int(m.group(1)) == line, probs[0]
+    assert expect in probs[0]

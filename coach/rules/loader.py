@@ -398,6 +398,20 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
         ctx.add(path + ("measure",), f"'measure' expects a measure defined in [measures], found \"{m}\""
                 + (f" (did you mean '{hint}'?)" if hint else ""))
         ok = False
+    by_view: dict[str, str] = {}
+    for view, name in (g["by_view"] or {}).items():
+        if view not in S.VIEWS:
+            hint = did_you_mean(view, S.VIEWS)
+            ctx.add(path + ("by_view", view), f"'by_view' expects camera views ({', '.join(S.VIEWS)}), found "
+                    f"\"{view}\"" + (f" (did you mean '{hint}'?)" if hint else ""))
+            ok = False
+        elif not isinstance(name, str) or name not in measures:
+            hint = did_you_mean(str(name), measures)
+            ctx.add(path + ("by_view", view), f"'by_view.{view}' expects a measure defined in [measures], found "
+                    f"{_found(name)}" + (f" (did you mean '{hint}'?)" if hint else ""))
+            ok = False
+        else:
+            by_view[view] = name
     gate = None
     if "gate" in data:
         gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "drift", "all", "any"))
@@ -414,7 +428,7 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
                                              "return_at", "noise", "turn_share", "short_message",
                                              "return_message")):
         return None
-    return S.RangeSpec(measure=m, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
+    return S.RangeSpec(measure=m, by_view=by_view, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
                        count_at=g["count_at"], return_at=g["return_at"], noise=g["noise"],
                        turn_share=g["turn_share"], gate=gate, require=require, short_message=g["short_message"] or {},
                        return_message=g["return_message"] or {})

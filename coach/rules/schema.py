@@ -110,6 +110,9 @@ SECTIONS: dict[str, dict[str, Key]] = {
     "range": {
         "measure": Key("string", "The primary measure: each cycle of it away from rest and back is one attempt.",
                        required=True),
+        "by_view": Key("table", "Another primary measure for some camera views (view -> measure name), for movements "
+                       "a view flattens: a row seen from the front barely changes the image elbow angle, its 3-D "
+                       "angle still does. The member's range is learnt again when the measure changes.", default={}),
         "toward": Key("string", "Which way the measure moves from rest during a rep: up (it grows, e.g. a hip "
                       "opening) or down (it shrinks, e.g. an elbow closing in a curl).", required=True,
                       choices=("up", "down")),
@@ -269,6 +272,7 @@ class RangeSpec:
     toward: str  # "up" | "down"
     min_travel: float
     noise: float
+    by_view: Mapping[str, str] = field(default_factory=dict)  # camera view -> primary measure
     max_travel: float = 0.0
     count_at: float = 0.7
     return_at: float = 0.7
@@ -368,7 +372,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
             "incomplete_from": 'incomplete_from = "pulled"',
             "incomplete_message": 'incomplete_message = { en = "Pull all the way.", es = "Tira hasta el final." }',
             "hold": "[rep.hold]", "range": "[rep.range]"},
-    "range": {"measure": 'measure = "elbow"', "toward": 'toward = "down"', "min_travel": "min_travel = 45",
+    "range": {"measure": 'measure = "elbow"', "by_view": 'by_view = { front = "elbow_3d", rear = "elbow_3d" }',
+              "toward": 'toward = "down"', "min_travel": "min_travel = 45",
               "max_travel": "max_travel = 110", "count_at": "count_at = 0.7", "return_at": "return_at = 0.7",
               "noise": "noise = 8", "turn_share": "turn_share = 0.2",
               "gate": 'gate = { measure = "body_turn", between = [-0.5, 0.5] }',
