@@ -100,7 +100,12 @@ def test_personalisation_never_crosses_the_rule_file_bounds(ex_id):
                 assert need <= spec.max_travel + 1e-9
 
 
-@pytest.mark.parametrize("ex_id", [e for e in RANGE_EXERCISES if find_exercise(e).rep.hold is None])
+# Alternating scripts scale only the left side's reps (`end`), so their two sides differ in size
+# and a 30 % left rep falls under half of the right side's range: that is a supporting side moving
+# along (PEER_SHARE) and is ignored, not reported. The one-partial-rep case for them is covered by
+# test_library_synthetic's "incomplete" faults.
+@pytest.mark.parametrize("ex_id", [e for e in RANGE_EXERCISES if find_exercise(e).rep.hold is None
+                                   and SCRIPTS[e].end_other is None])
 def test_partial_rep_of_a_small_member_is_short(ex_id):
     """The 60 % member's last rep goes only half as far as their others (30 % of the textbook
     range): exactly that one is reported, as short, and it does not count."""
