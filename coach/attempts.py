@@ -130,6 +130,7 @@ class AttemptCounter:
         self._confirmed = False  # the stroke is big enough to be an attempt (see _too_small)
         self._begun = False  # a stroke has started at least once (its start is known)
         self._above = 0  # REST: known frames in a row above the start threshold
+        self._recent: deque[float] = deque(maxlen=3)  # the last known values (travel units)
         self._conf_n = 0  # OUT: known frames in a row the stroke has been big enough
         self._leave_t = 0.0
         self.personal = personal
@@ -248,6 +249,7 @@ class AttemptCounter:
 
     def _rest_at(self, y: float, t: float) -> None:
         self._above = 0
+        self._recent.clear()  # the rest point's median starts afresh here
         self._low, self._low_t = y, t
         self._low_values = self._values
         self._leave_t = t
@@ -343,6 +345,7 @@ class AttemptCounter:
             return events
         self._prev_known_t, self._known_t = self._known_t, t
         y = self.sign * v
+        self._recent.append(y)
         if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._base() + self.required):
             # `require` is judged at the far end only (past the count point): the feet apart at
@@ -374,8 +377,12 @@ class AttemptCounter:
         if self.stage == REST:
             if y <= self._low + self.rng.noise:
                 self._leave_t = t
-            if y < self._low:
-                self._low, self._low_t = y, t
+            # the rest point follows the median of the last 3 values, not single samples: a
+            # running minimum of a noisy signal sits on its lowest spike (a relaxed head angle
+            # wandering +-5 deg made later strokes look 14 deg long)
+            y_rest = statistics.median(self._recent) if len(self._recent) == 3 else y
+            if y_rest < self._low:
+                self._low, self._low_t = y_rest, t
                 self._low_values = self._values
             self._above = self._above + 1 if y > self._low + turn else 0
             if self._above >= START_FRAMES:  # debounced: one jittery sample is not a start
