@@ -72,13 +72,19 @@ POS = re.compile(r"^demo\.toml:(\d+):(\d+): ")
     ('lean = { inclination', 'lean = { joint', 12, "'joint' expects 3 landmarks, found 2"),
 ])
 def test_each_fault_is_reported_at_its_line(old, new, line, expect):
-    assert old in GOOD
-    probs = problems(GOOD.replace(old, new, 1))
+    assert_first_problem(GOOD, old, new, line, expect)
+
+
+def assert_first_problem(doc: str, old: str, new: str, line: int, expect: str) -> list[str]:
+    """Edit `doc` (old -> new once): its first problem is at `line` and says `expect`."""
+    assert old in doc
+    probs = problems(doc.replace(old, new, 1))
     assert len(probs) >= 1
     m = POS.match(probs[0])
     assert m, probs[0]
     assert int(m.group(1)) == line, probs
     assert expect in probs[0], probs
+    return probs
 
 
 def test_every_problem_is_reported_at_once():
@@ -248,9 +254,4 @@ def test_range_section_loads():
     ('by_view = { front = "lean" }', 'by_view = { front = "lena" }', 21, "'by_view.front' expects a measure defined in [measures], found the string \"lena\" (did you mean 'lean'?)"),
 ])
 def test_range_faults_are_reported_at_their_line(old, new, line, expect):
-    assert old in RANGE
-    probs = problems(RANGE.replace(old, new))
-    assert len(probs) == 1, probs
-    m = POS.match(probs[0])
-    assert m and int(m.group(1)) == line, probs[0]
-    assert expect in probs[0]
+    assert len(assert_first_problem(RANGE, old, new, line, expect)) == 1  # and nothing else
