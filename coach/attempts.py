@@ -73,6 +73,9 @@ SETTLE_MAX_S = 1.0
 START_FRAMES = 2
 # A gap of unknown values longer than this (s) on the way back means the return was not seen.
 GAP_S = 0.3
+# The primary measure must be unknown this long (s) before the fallback measure takes over, and
+# known again this long before it takes back. Raise if the counter switches back and forth.
+FALLBACK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,9 @@ class AttemptCounter:
         self.gated_since: Optional[float] = None  # the gate has been definitely false since (s)
         self.measure = self.rng.measure  # the primary measure in use (see by_view)
         self.view: Optional[str] = None  # the camera view, set by the engine before each step
+        self._preferred = self.rng.measure  # the measure for the view (before any fallback)
+        self._seen_t: dict[str, float] = {}  # measure -> last time it was known (fallback)
+        self._known_since: dict[str, float] = {}  # measure -> known without a gap since
         self._required: Optional[bool] = None  # `require` this attempt: None never known, then ever true
 
     # ------------------------------------------------------------------ queries (RepCounter's)
@@ -338,7 +344,7 @@ class AttemptCounter:
                 self._rest_at(math.inf, t)
             return events
         self.gated_since = None
-        self._pick_measure()
+        self._pick_measure(t, values)
         v = values.get(self.measure, math.nan)
         self._values = values
         if v is None or math.isnan(v):
@@ -410,11 +416,30 @@ class AttemptCounter:
         self._back(y, t, events)
         return events
 
-    def _pick_measure(self) -> None:
-        """The rule file's measure for the current camera view (by_view), switched only between
-        attempts. A new measure has its own scale: the member's rest and range are learnt again
-        (a profile, made for the main measure, no longer applies)."""
-        want = self.rng.by_view.get(self.view, self.rng.measure) if self.view else self.measure
+    def _pick_measure(self, t: float, values: Mapping[str, float]) -> None:
+        """The rule file's measure for the current camera view (by_view), or its fallback while
+        that one cannot be seen; switched only between attempts. A new measure has its own
+        scale: the member's rest and range are learnt again (a profile, made for the main
+        measure, no longer applies)."""
+        if self.view:
+            self._preferred = self.rng.by_view.get(self.view, self.rng.measure)
+        want = self._preferred
+        fb = self.rng.fallback
+        if fb:
+            for name in (want, fb):
+                if math.isnan(values.get(name, math.nan)):
+                    self._known_since.pop(name, None)
+                else:
+                    self._seen_t[name] = t
+                    self._known_since.setdefault(name, t)
+            self._seen_t.setdefault(want, t)  # never seen yet: lost FALLBACK_S from now
+            lost = t - self._seen_t[want] >= FALLBACK_S - EPS_S
+            fb_ok = fb in self._known_since
+            back_for = t - self._known_since.get(want, t)
+            if self.measure == fb and back_for < FALLBACK_S - EPS_S:
+                want = fb  # the primary must be back for FALLBACK_S before it takes over again
+            elif lost and fb_ok:
+                want = fb
         if want == self.measure or self.in_rep:
             return
         self.measure = want

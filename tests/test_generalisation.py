@@ -145,3 +145,45 @@ def test_rows_count_from_every_side_of_the_member(yaw):
     assert coach.total_reps == row.reps == 4
     assert _not_counted(events) == []
     assert coach.units[None].counter.measure == ("elbow" if yaw in (0, 180) else "elbow_px")
+
+
+def _hide(poses, names):
+    """The same poses with these landmarks out of the picture (visibility and presence 0)."""
+    import numpy as np
+    from coach.landmarks import INDEX
+    idx = [INDEX[n] for n in names]
+    out = []
+    for p in poses:
+        if p is None:
+            out.append(None)
+            continue
+        vis, pres = p.visibility.copy(), p.presence.copy()
+        vis[idx] = 0.0
+        pres[idx] = 0.0
+        out.append(dataclasses.replace(p, visibility=vis, presence=pres))
+    assert np.all(out[len(out) // 2].visibility[idx] == 0.0)
+    return out
+
+
+FEET = [f"{s}_{p}" for s in ("left", "right") for p in ("ankle", "heel", "foot_index")]
+
+
+def test_squat_counts_on_the_hips_when_the_ankles_are_out_of_the_picture():
+    """A member close to the camera: the knee angle is unknown for the whole set, the fallback
+    (the hip angle) counts, and the coach asks to show the ankles (never silent)."""
+    script = SCRIPTS["squat"]
+    coach = Coach(find_exercise("squat"), PARAMS)
+    poses = _hide(script.poses(seed=0), FEET)
+    results = [coach.step(p, i / 30, i) for i, p in enumerate(poses)]
+    coach.finish(len(poses) / 30, len(poses))
+    assert coach.total_reps == script.reps
+    assert coach.units[None].counter.measure == "hip"
+    assert any(r.new_cue is not None and r.new_cue.source == "setup" and "ankles" in r.new_cue.text
+               for r in results)
+
+
+def test_squat_keeps_the_knee_angle_when_the_ankles_are_seen():
+    script = SCRIPTS["squat"]
+    coach, events = run("squat", script.poses(seed=0))
+    assert coach.total_reps == script.reps
+    assert coach.units[None].counter.measure == "knee"

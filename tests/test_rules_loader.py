@@ -251,6 +251,7 @@ def test_range_section_loads():
     ('max_travel = 100', 'max_travel = 30', 19, "max_travel (30) must be 0 (no bound) or at least min_travel (40)"),
     ('noise = 8', 'noise = 8\ncount_at = 1.5', 21, "'count_at' expects a value <= 1 (share), found 1.5"),
     ('by_view = { front = "lean" }', 'by_view = { frnt = "lean" }', 21, "'by_view' expects camera views (front, side, oblique, rear), found \"frnt\" (did you mean 'front'?)"),
+    ('noise = 8', 'noise = 8\nfallback = "lena"', 21, "'fallback' expects a measure defined in [measures], found \"lena\" (did you mean 'lean'?)"),
     ('by_view = { front = "lean" }', 'by_view = { front = "lena" }', 21, "'by_view.front' expects a measure defined in [measures], found the string \"lena\" (did you mean 'lean'?)"),
 ])
 def test_range_faults_are_reported_at_their_line(old, new, line, expect):

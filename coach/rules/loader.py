@@ -412,6 +412,12 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
             ok = False
         else:
             by_view[view] = name
+    fb = g["fallback"] or ""
+    if fb and fb not in measures:
+        hint = did_you_mean(fb, measures)
+        ctx.add(path + ("fallback",), f"'fallback' expects a measure defined in [measures], found \"{fb}\""
+                + (f" (did you mean '{hint}'?)" if hint else ""))
+        ok = False
     gate = None
     if "gate" in data:
         gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "drift", "all", "any"))
@@ -428,7 +434,7 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
                                              "return_at", "noise", "turn_share", "short_message",
                                              "return_message")):
         return None
-    return S.RangeSpec(measure=m, by_view=by_view, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
+    return S.RangeSpec(measure=m, by_view=by_view, fallback=fb, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
                        count_at=g["count_at"], return_at=g["return_at"], noise=g["noise"],
                        turn_share=g["turn_share"], gate=gate, require=require, short_message=g["short_message"] or {},
                        return_message=g["return_message"] or {})

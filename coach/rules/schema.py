@@ -113,6 +113,9 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "by_view": Key("table", "Another primary measure for some camera views (view -> measure name), for movements "
                        "a view flattens: a row seen from the front barely changes the image elbow angle, its 3-D "
                        "angle still does. The member's range is learnt again when the measure changes.", default={}),
+        "fallback": Key("string", "A measure in the same unit and direction to count on while the primary one cannot "
+                        "be seen (a squat's knee angle needs the ankles; its hip angle does not). Used after the "
+                        "primary measure has been unknown for 1 s, left when it is back for 1 s.", default=""),
         "toward": Key("string", "Which way the measure moves from rest during a rep: up (it grows, e.g. a hip "
                       "opening) or down (it shrinks, e.g. an elbow closing in a curl).", required=True,
                       choices=("up", "down")),
@@ -273,6 +276,7 @@ class RangeSpec:
     min_travel: float
     noise: float
     by_view: Mapping[str, str] = field(default_factory=dict)  # camera view -> primary measure
+    fallback: str = ""  # measure used while the primary one is unknown
     max_travel: float = 0.0
     count_at: float = 0.7
     return_at: float = 0.7
@@ -373,6 +377,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
             "incomplete_message": 'incomplete_message = { en = "Pull all the way.", es = "Tira hasta el final." }',
             "hold": "[rep.hold]", "range": "[rep.range]"},
     "range": {"measure": 'measure = "elbow"', "by_view": 'by_view = { front = "elbow_3d", rear = "elbow_3d" }',
+              "fallback": 'fallback = "hip_angle"',
               "toward": 'toward = "down"', "min_travel": "min_travel = 45",
               "max_travel": "max_travel = 110", "count_at": "count_at = 0.7", "return_at": "return_at = 0.7",
               "noise": "noise = 8", "turn_share": "turn_share = 0.2",
