@@ -669,3 +669,11 @@ def test_alternate_supporting_side_has_no_events_besides_start(small_travel):
     left, right, ev_l, ev_r, in_rep_r, _ = _pair(small_travel)
     assert [e.kind for e in ev_r] == ["start"]
     assert not any(in_rep_r)
+
+
+def test_a_stream_that_starts_still_at_the_top_does_not_count_the_way_down():
+    """Starting still at the top (the end of a rep done before the stream): not counted."""
+    knots = [(0.0, FAR_DEG), (1.6, FAR_DEG), (2.6, REST_DEG), (3.6, REST_DEG)]
+    t, x = sampled(knots + [(k[0] + 3.6, k[1]) for k in full_reps(1, lead_s=0.0)[1:]])
+    c = AttemptCounter(curl_spec())
+    assert outcome(run(c, t, x)) == ["rep"]
