@@ -5,26 +5,32 @@ turned into *travel*: how far it has moved from rest toward the far end of the e
 measure's own unit (positive = away from rest, whatever the measure's sign). A zig-zag with
 hysteresis cuts the travel signal into strokes:
 
-    REST --(travel rises by `turn` above the lowest rest value)--> OUT
+    PRE  --(still for STILL_S)--> REST       PRE --(moving out)--> OUT, start unknown (see PRE below)
+    REST --(travel a turn above the rest point for START_FRAMES)--> OUT (shown once big enough)
     OUT  --(reaches the count point)--> FAR          OUT --(turns back by `turn`)--> incomplete (short)
     FAR  --(turns back by `turn` from the peak)--> BACK
-    BACK --(comes back `return_at` of the way to rest)--> rep (or incomplete: too quick / hold short)
+    BACK --(comes back `return_at` of the way to rest)--> rep, or incomplete (too quick, hold too
+          short), then SETTLE until the member is home
     BACK --(turns out again by `turn` before that)--> incomplete (did not return) + a new attempt
 
 ``turn`` is relative to the movement's own size: the larger of ``noise`` and ``turn_share`` of the
-member's range. The member's **rest** is the median start of their recent counted attempts (the
-latest start until one counts) and their **range** the median travel of recent counted attempts,
-or both come from a calibration profile. The count point is ``count_at`` of that range, never
-less than ``min_travel`` nor more than ``max_travel`` (the therapist's bounds). Before any
+member's range (or of this attempt's travel so far). The member's **rest** is the median start
+of their recent counted attempts and their **range** the median travel, with a calibration
+profile weighing as PRIOR_WEIGHT of those reps. The count point is ``count_at`` of that range,
+never less than ``min_travel`` nor more than ``max_travel`` (the therapist's bounds). Before any
 attempt has counted the count point is ``min_travel``: the first cycles calibrate.
 
 A partial attempt never merges into the next and is never counted as full. Unknown values
-(NaN) never advance anything; only the max_rep_s timeout runs on time alone.
+(NaN) never advance anything and never decide a verdict (a way back out of view is not judged);
+only the max_rep_s timeout runs on time alone. Strokes too small to be attempts, attempts the
+``gate`` stops and strokes that fail ``require`` at their far end are dropped without a word.
+Alternating sides (``peer``) take turns. ``by_view`` and ``fallback`` switch the primary measure
+between attempts; the member's scale is then learnt again.
 
 The counter speaks the same events as coach.reps.RepCounter (start, phase, rep, incomplete,
 timeout, cycle), so checks, the summary and the sinks see one rep lifecycle. Stages map onto the
-rule file's phase names: rest -> the first phase, out -> the second, far -> the hold phase (or
-the one before last), back -> the last.
+rule file's phase names: rest -> the first phase, out -> the second, far -> the hold phase (or,
+with 4+ phases, the one before last; with 2-3, the last), back and settle -> the last.
 """
 from __future__ import annotations
 
