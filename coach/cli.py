@@ -271,7 +271,7 @@ def cmd_list(args) -> int:
         try:
             ex = load_exercise(exercises_dir() / f"{ex_id}.toml")
             rows.append({"id": ex.id, "name": text(ex.name), "name_es": text(ex.name, "es"), "views": list(ex.views),
-                         "side": ex.side})
+                         "side": ex.side, "counts": "personal range" if ex.rep.range else "fixed thresholds"})
         except RuleFileError as e:
             rows.append({"id": ex_id, "error": e.problems[0]})
     if args.json:
@@ -282,7 +282,7 @@ def cmd_list(args) -> int:
         if "error" in r:
             print(f"{r['id']:<{width}}  (invalid: {r['error']})")
         else:
-            print(f"{r['id']:<{width}}  {r['name']}  [{', '.join(r['views'])}]")
+            print(f"{r['id']:<{width}}  {r['name']}  [{', '.join(r['views'])}]  {r['counts']}")
     print(f"\n{len(rows)} exercises in {exercises_dir()}")
     return 0
 

@@ -60,6 +60,8 @@ def test_list_names_the_library():
     rows = json.loads(p.stdout)
     ids = {r["id"] for r in rows}
     assert {"bicep_curl"} <= ids and all("error" not in r for r in rows)
+    counts = {r["id"]: r["counts"] for r in rows}
+    assert counts["resisted_row"] == "personal range" and counts["bird_dog"] == "fixed thresholds"
 
 
 def test_schema_is_json():
