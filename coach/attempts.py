@@ -146,6 +146,7 @@ class AttemptCounter:
         self.attempts = 0
         self.peer: Optional["AttemptCounter"] = None  # the other side's counter (alternate)
         self.gated_since: Optional[float] = None  # the gate has been definitely false since (s)
+        self.dropped = 0  # strokes dropped for failing `require` (see _dropped)
         self.measure = self.rng.measure  # the primary measure in use (see by_view)
         self.view: Optional[str] = None  # the camera view, set by the engine before each step
         self._preferred = self.rng.measure  # the measure for the view (before any fallback)
@@ -290,8 +291,17 @@ class AttemptCounter:
         return {"reached": self.to_value(self._peak), "target": cp}
 
     def _incomplete(self, t: float, reason: str, message, events: list[RepEvent]) -> None:
-        if not self.counted and self._required is not False:  # not this exercise's movement: silent
+        if self._required is False:  # not this exercise's movement: no verdict (see _dropped)
+            self._dropped()
+        elif not self.counted:
             events.append(self._event("incomplete", t, reason=reason, message=message or None, **self._numbers()))
+
+    def _dropped(self) -> None:
+        """A stroke that failed `require` at its far end: no verdict of its own. A member doing
+        only such strokes (arms raised without a jump) must still hear why nothing counts: the
+        engine speaks once several in a row have been dropped (`dropped`)."""
+        if self.peer is None:  # alternate: the resting side mirrors the working one, not a member's try
+            self.dropped += 1
 
     def _far_level(self) -> float:
         """Travel where the far stage (the phase checks call e.g. "flexed") begins: the count
@@ -583,7 +593,9 @@ class AttemptCounter:
                 self._begin(t, events)
                 self._out(y, t, events)
                 return
-            if not self.counted and self._required is not False:
+            if self._required is False:
+                self._dropped()
+            elif not self.counted:
                 events.append(self._event(
                     "incomplete", t, reason=f"did not return: came back to {self.to_value(self._low):.3g}, "
                     f"the next rep starts from {self.to_value(back_to):.3g}", message=msg or None,
@@ -603,8 +615,9 @@ class AttemptCounter:
             events.append(self._event("incomplete", t, reason=reason, message=message, **self._numbers()))
         elif not self._require_met():
             # not this exercise's movement (arms raised without a jump, the resting side's shoulder
-            # line mirroring the working side): not an attempt, nothing to say
+            # line mirroring the working side): not an attempt, no verdict of its own
             self.attempts -= 1
+            self._dropped()
             return
         elif self._anchored and duration < self.spec.min_rep_s - EPS_S:
             events.append(self._event("incomplete", t, reason=too_quick(self.spec, duration), **self._numbers()))

@@ -26,6 +26,9 @@ from .types import Finding, FrameResult, Measures, Pose, RepEvent
 from .view import ViewTracker
 
 NAN = float("nan")
+# Strokes in a row that fail the rule file's `require` (no rep, no other verdict between) before
+# the coach says why nothing counts. Raise if members hear it while settling into position.
+DROPS_BEFORE_CUE = 2
 
 
 class _Unit:
@@ -60,6 +63,7 @@ class Coach:
         self.switch_time_s = side.get("switch_time_s", 1.0)
         self._wrong_view_since: Optional[float] = None
         self._view_hint_given = False
+        self._drops_heard = 0  # strokes failing `require` already answered (never silent)
         self._missing_since: Optional[float] = None
         self._side_ema = 0.0
         self._last_t: Optional[float] = None
@@ -217,6 +221,7 @@ class Coach:
                     every = ex.feedback.praise_every
                     if every and self.clean_streak and self.clean_streak % every == 0:
                         candidates.append(Candidate("praise", "info", ex.feedback.praise or _msg("praise"), None, 0.0))
+        candidates.extend(self._dropped_candidates(events))
         for f in findings:
             candidates.append(Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s))
         candidates.extend(self._system_candidates(pose, t, view_wrong))
@@ -286,6 +291,19 @@ class Coach:
             return [Candidate("setup", "warning", _msgs("no_person", lambda lang: {}), None, cd)]
         return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
                           None, cd)]
+
+    def _dropped_candidates(self, events: list[RepEvent]) -> list[Candidate]:
+        """Never silent: strokes that fail the rule file's `require` have no verdict of their own;
+        when DROPS_BEFORE_CUE of them come with no rep or other verdict between, say why."""
+        dropped = sum(getattr(u.counter, "dropped", 0) for u in self.units.values())
+        if any(e.kind in ("rep", "incomplete") for e in events):
+            self._drops_heard = dropped
+        if dropped - self._drops_heard < DROPS_BEFORE_CUE:
+            return []
+        self._drops_heard = dropped
+        rng = self.ex.rep.range
+        text = dict(rng.require_message or self.ex.rep.incomplete_message or _msg("incomplete"))
+        return [Candidate("rep", "tip", text, None, 4.0)]
 
     def _cannot_count(self, t: float) -> bool:
         """Every counter's gate has been false for view_wrong_for_s: nothing can count here."""

@@ -187,3 +187,29 @@ def test_squat_keeps_the_knee_angle_when_the_ankles_are_seen():
     coach, events = run("squat", script.poses(seed=0))
     assert coach.total_reps == script.reps
     assert coach.units[None].counter.measure == "knee"
+
+
+def test_arm_raises_without_a_jump_are_not_counted_but_are_answered():
+    """Never silent: jumping jacks done without the jump fail `require` (feet apart at the top)
+    and count nothing; after two such strokes the member hears why (the 4 s cooldown of rep
+    cues holds the next one back over four quick strokes)."""
+    from coach.motions import both
+    script = SCRIPTS["jumping_jack"]
+    no_jump = dataclasses.replace(script, end={**script.end, **both(hip_abduction=0)})
+    coach = Coach(find_exercise("jumping_jack"), PARAMS)
+    poses = no_jump.poses(seed=0)
+    cues = [c for i, p in enumerate(poses) if (c := coach.step(p, i / 30, i).new_cue) is not None]
+    assert coach.total_reps == 0
+    said = [c.text for c in cues if c.source == "rep"]
+    assert said == ["Jump your feet out as your arms go up."]
+    assert coach.units[None].counter.dropped == script.reps == 4
+
+
+def test_the_resting_side_of_thread_the_needle_is_never_answered():
+    """Its mirrored strokes fail `require` too, but they are not the member's tries: no cue."""
+    script = SCRIPTS["thread_the_needle"]
+    coach = Coach(find_exercise("thread_the_needle"), PARAMS)
+    poses = script.poses(seed=0)
+    cues = [c for i, p in enumerate(poses) if (c := coach.step(p, i / 30, i).new_cue) is not None]
+    assert [c for c in cues if c.source == "rep"] == []
+    assert coach.total_reps == script.reps

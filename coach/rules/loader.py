@@ -432,12 +432,12 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
         ok = False
     if not ok or any(g[k] is None for k in ("measure", "toward", "min_travel", "max_travel", "count_at",
                                              "return_at", "noise", "turn_share", "short_message",
-                                             "return_message")):
+                                             "return_message", "require_message")):
         return None
     return S.RangeSpec(measure=m, by_view=by_view, fallback=fb, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
                        count_at=g["count_at"], return_at=g["return_at"], noise=g["noise"],
                        turn_share=g["turn_share"], gate=gate, require=require, short_message=g["short_message"] or {},
-                       return_message=g["return_message"] or {})
+                       return_message=g["return_message"] or {}, require_message=g["require_message"] or {})
 
 
 def _check(ctx: _Ctx, data: dict, path: tuple, measures: dict, phases: list[str]) -> Optional[S.Check]:

@@ -140,6 +140,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
                        "jumping apart in a jumping jack: arm raises alone are not jacks). Only a condition seen and never true blocks "
                        "a count: while it cannot be seen (feet out of the picture), attempts are judged without it.",
                        section="condition"),
+        "require_message": Key("text", "Said when strokes keep failing `require` and nothing counts (default: "
+                               "incomplete_message), e.g. arm raises without the jump of a jumping jack.", default=""),
         "short_message": Key("text", "Said when an attempt turns back before the count point (default: "
                              "incomplete_message).", default=""),
         "return_message": Key("text", "Said when an attempt does not come back to the start before the next one.",
@@ -285,6 +287,7 @@ class RangeSpec:
     require: Optional["Condition"] = None
     short_message: Text = field(default_factory=dict)
     return_message: Text = field(default_factory=dict)
+    require_message: Text = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
               "gate": 'gate = { measure = "body_turn", between = [-0.5, 0.5] }',
               "require": 'require = { measure = "feet_apart", above = 1.3 }',
               "short_message": 'short_message = { en = "Curl all the way up.", es = "Sube hasta arriba." }',
+              "require_message": 'require_message = { en = "Jump your feet out as your arms go up.", es = "Abre los pies de un salto al subir los brazos." }',
               "return_message": 'return_message = { en = "Straighten your arms at the bottom.", es = "Estira los brazos abajo." }'},
     "phase": {"name": 'name = "pulled"', "enter": 'enter = { measure = "elbow", below = 100 }', "hold_s": "hold_s = 0.1"},
     "hold": {"phase": 'phase = "squeezed"', "seconds": "seconds = 3.0",
