@@ -31,6 +31,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     "incomplete": {"en": "Rep not counted: use the full range.", "es": "Repetición no contada: usa todo el recorrido."},
 }
 
+# The end-of-session summary (coach.runner.format_summary).
+SUMMARY: dict[str, dict[str, str]] = {
+    "rep": {"en": "rep", "es": "repetición"},
+    "reps": {"en": "reps", "es": "repeticiones"},
+    "left": {"en": "left", "es": "izquierda"},
+    "right": {"en": "right", "es": "derecha"},
+    "attempts": {"en": "{attempts} attempts, {counted} counted, {why}",
+                 "es": "{attempts} intentos, {counted} contados, {why}"},
+    "short": {"en": "short of the count point", "es": "sin llegar al punto que cuenta"},
+    "return": {"en": "not back to the start", "es": "sin volver al inicio"},
+    "quick": {"en": "too quick", "es": "demasiado rápidos"},
+    "hold": {"en": "hold too short", "es": "mantenidos poco tiempo"},
+    "paused": {"en": "paused mid-rep", "es": "pausados a mitad"},
+    "other": {"en": "not counted", "es": "no contados"},
+    "form": {"en": "form notes: {notes}", "es": "notas de técnica: {notes}"},
+    "clean": {"en": "clean reps: {clean} of {reps}", "es": "repeticiones limpias: {clean} de {reps}"},
+    "frames": {"en": "{frames} frames, person seen in {seen}, {secs:.1f} s",
+               "es": "{frames} imágenes, persona vista en {seen}, {secs:.1f} s"},
+    "stopped": {"en": " (stopped early)", "es": " (detenido antes de terminar)"},
+}
+
+
+def summary_text(key: str, lang: str = "en", **fmt) -> str:
+    table = SUMMARY[key]
+    return (table.get(lang) or table["en"]).format(**fmt)
+
+
 VIEW_NAMES = {
     "en": {"front": "front", "side": "side", "oblique": "angled", "rear": "back"},
     "es": {"front": "frontal", "side": "lateral", "oblique": "en diagonal", "rear": "trasera"},

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import numpy as np
 
 from .engine import Coach
+from .messages import summary_text
 from .errors import RuleFileError
 from .library import PipelineParams
 from .rules.loader import load_exercise
@@ -160,37 +161,41 @@ def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Item], None]:
     return sink
 
 
-MISS_KINDS = (("short", "short of the count point"), ("did not return", "not back to the start"),
-              ("quicker", "too quick"), ("held", "hold too short"), ("slower", "paused mid-rep"))
+# reason prefix (coach.reps.hold_short/too_quick, coach.attempts) -> summary label key
+MISS_KINDS = (("short", "short"), ("did not return", "return"), ("quicker", "quick"), ("held", "hold"),
+              ("slower", "paused"))
 
 
 def miss_kind(reason: str) -> str:
-    """A short plain label for why an attempt did not count (from its reason text)."""
-    for prefix, label in MISS_KINDS:
+    """The summary label key for why an attempt did not count (from its reason text)."""
+    for prefix, key in MISS_KINDS:
         if reason.startswith(prefix):
-            return label
-    return reason or "not counted"
+            return key
+    return "other"
 
 
 def format_summary(s: dict, lang: str = "en") -> str:
-    """A short human summary for the end of a session."""
-    lines = [f"{s.get('exercise_name', s['exercise'])}: {s['reps']} rep{'' if s['reps'] == 1 else 's'}"
-             + (" (" + ", ".join(f"{k} {v}" for k, v in s["reps_by_side"].items()) + ")" if s.get("reps_by_side") else "")]
+    """A short human summary for the end of a session, in the member's language."""
+    reps = s["reps"]
+    lines = [f"{s.get('exercise_name', s['exercise'])}: {reps} {summary_text('rep' if reps == 1 else 'reps', lang)}"
+             + (" (" + ", ".join(f"{summary_text(k, lang) if k in ('left', 'right') else k} {v}"
+                                 for k, v in s["reps_by_side"].items()) + ")" if s.get("reps_by_side") else "")]
     missed = [d for d in s["reps_detail"] if not d["counted"]]
     if missed:
         kinds: dict[str, int] = {}
         for d in missed:
             k = miss_kind(d.get("reason", ""))
             kinds[k] = kinds.get(k, 0) + 1
-        counted = len(s["reps_detail"]) - len(missed)
-        lines.append(f"  {len(s['reps_detail'])} attempts, {counted} counted, "
-                     + ", ".join(f"{n} {k}" for k, n in kinds.items()))
-    if s["faults"]:
-        lines.append("  form notes: " + ", ".join(f"{k} x{v}" for k, v in sorted(s["faults"].items(), key=lambda kv: -kv[1])))
+        why = ", ".join(f"{n} {summary_text(k, lang)}" for k, n in kinds.items())
+        lines.append("  " + summary_text("attempts", lang, attempts=len(s["reps_detail"]),
+                                         counted=len(s["reps_detail"]) - len(missed), why=why))
+    if s["faults"]:  # check ids: what a therapist looks up in the rule file
+        notes = ", ".join(f"{k} x{v}" for k, v in sorted(s["faults"].items(), key=lambda kv: -kv[1]))
+        lines.append("  " + summary_text("form", lang, notes=notes))
     clean = sum(1 for d in s["reps_detail"] if d["counted"] and not d.get("faults"))
-    if s["reps"]:
-        lines.append(f"  clean reps: {clean} of {s['reps']}")
-    lines.append(f"  {s['frames']} frames, person seen in {s['frames_with_pose']}, {s['seconds']:.1f} s"
-                 + (" (stopped early)" if s.get("interrupted") else ""))
+    if reps:
+        lines.append("  " + summary_text("clean", lang, clean=clean, reps=reps))
+    lines.append("  " + summary_text("frames", lang, frames=s["frames"], seen=s["frames_with_pose"], secs=s["seconds"])
+                 + (summary_text("stopped", lang) if s.get("interrupted") else ""))
     return "\n".join(lines)
 

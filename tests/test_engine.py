@@ -170,3 +170,26 @@ def test_speed_measure_from_known_motion():
         speeds.append(coach.step(pose, t, i).measures.get("elbow_speed"))
     assert np.isnan(speeds[31])                              # no person: unknown
     assert np.nanmedian(speeds[45:]) == pytest.approx(90, abs=8)   # after the gap and the smoother settle
+
+
+def test_summary_says_why_attempts_did_not_count_in_the_members_language():
+    from coach.runner import format_summary
+    s = {"exercise": "resisted_row", "exercise_name": "Resisted row", "reps": 2, "reps_by_side": {},
+         "reps_detail": [{"counted": True, "faults": []}, {"counted": False, "reason": "short: reached 141, counts at 112"},
+                         {"counted": True, "faults": ["shrug"]}, {"counted": False, "reason": "quicker than 1 s (0.80 s)"},
+                         {"counted": False, "reason": "short: reached 130, counts at 112"}],
+         "faults": {"shrug": 1}, "frames": 382, "frames_with_pose": 380, "seconds": 12.7}
+    assert format_summary(s, "en") == (
+        "Resisted row: 2 reps\n"
+        "  5 attempts, 2 counted, 2 short of the count point, 1 too quick\n"
+        "  form notes: shrug x1\n"
+        "  clean reps: 1 of 2\n"
+        "  382 frames, person seen in 380, 12.7 s")
+    s["exercise_name"] = "Remo con resistencia"
+    s["interrupted"] = True
+    assert format_summary(s, "es") == (
+        "Remo con resistencia: 2 repeticiones\n"
+        "  5 intentos, 2 contados, 2 sin llegar al punto que cuenta, 1 demasiado rápidos\n"
+        "  notas de técnica: shrug x1\n"
+        "  repeticiones limpias: 1 de 2\n"
+        "  382 imágenes, persona vista en 380, 12.7 s (detenido antes de terminar)")
