@@ -120,7 +120,6 @@ class AttemptCounter:
         self._low_t = 0.0
         self._start = 0.0  # travel at this attempt's start
         self._peak = -math.inf
-        self._peak_t = 0.0
         self._starts: deque[float] = deque(maxlen=HISTORY)  # starts of counted attempts
         self._travels: deque[float] = deque(maxlen=HISTORY)  # travels of counted attempts
         self._still_y = 0.0  # PRE: where the member was when they last moved by a turn
@@ -143,6 +142,9 @@ class AttemptCounter:
         self._conf_n = 0  # OUT: known frames in a row the stroke has been big enough
         self._leave_t = 0.0
         self.personal = personal
+        self._rest: Optional[float] = None
+        self._range: Optional[float] = None
+        self._rescale()
         self.attempts = 0
         self.peer: Optional["AttemptCounter"] = None  # the other side's counter (alternate)
         self.gated_since: Optional[float] = None  # the gate has been definitely false since (s)
@@ -184,20 +186,24 @@ class AttemptCounter:
         """The member's rest in travel units (sign * value): the median start of their recent
         counted attempts, with a profile's rest weighing as PRIOR_WEIGHT of them; None while
         unknown (attempts then use their own start)."""
-        starts = list(self._starts)
-        if self.personal is not None:
-            starts += [self.sign * self.personal.rest] * PRIOR_WEIGHT
-        known = len(self._starts) >= MIN_STARTS or self.personal is not None
-        return statistics.median(starts) if known else None
+        return self._rest
 
     @property
     def range(self) -> Optional[float]:
         """The member's own range (measure's unit): the median travel of their recent counted
         attempts, with a profile's range weighing as PRIOR_WEIGHT of them; None until known."""
-        travels = list(self._travels)
+        return self._range
+
+    def _rescale(self) -> None:
+        """Recompute rest and range: after a counted rep, a profile or a change of measure
+        (they are read several times a frame and change only then)."""
+        starts, travels = list(self._starts), list(self._travels)
         if self.personal is not None:
+            starts += [self.sign * self.personal.rest] * PRIOR_WEIGHT
             travels += [self.personal.range] * PRIOR_WEIGHT
-        return statistics.median(travels) if travels else None
+        known = len(self._starts) >= MIN_STARTS or self.personal is not None
+        self._rest = statistics.median(starts) if known else None
+        self._range = statistics.median(travels) if travels else None
 
     @property
     def learnt_reps(self) -> int:
@@ -277,7 +283,7 @@ class AttemptCounter:
         # when the member left rest (not when rest began): the last frame near the low point
         self.rep_start = max(self._leave_t, self._low_t)
         self._confirmed = False
-        self._peak, self._peak_t = self._low, self._low_t
+        self._peak = self._low
         self.counted = False
         self.hold_elapsed = 0.0
         self._required = None
@@ -338,6 +344,7 @@ class AttemptCounter:
         base = self._base()
         self._starts.append(self._start)
         self._travels.append(self._peak - (self._start if base is None else base))
+        self._rescale()
 
     def step(self, t: float, values: Mapping[str, float]) -> list[RepEvent]:
         """Advance to time ``t`` (seconds) with this frame's measure values (NaN = unknown)."""
@@ -386,7 +393,7 @@ class AttemptCounter:
             return events
         if self.stage is None:
             self._rest_at(y, t)
-            self._peak, self._peak_t = y, t
+            self._peak = y
             self._still_y, self._still_t = y, t
             self._first_t, self._first_y = t, y
             self.stage = PRE
@@ -416,7 +423,7 @@ class AttemptCounter:
             return events
         if self.stage == FAR:
             if y > self._peak:
-                self._peak, self._peak_t = y, t
+                self._peak = y
             if self.hold_idx is not None:
                 self._hold(y, dt, t, events)
             if y < self._peak - turn:
@@ -462,6 +469,7 @@ class AttemptCounter:
         self._starts.clear()
         self._travels.clear()
         self.personal = None
+        self._rescale()
         if self.stage is not None:
             self.stage = None  # like a new stream: PRE again on the next known value
 
@@ -469,12 +477,12 @@ class AttemptCounter:
         """The stream's first moments, before any rest has been seen (see TRUST_S, STILL_S)."""
         turn = self.turn
         if t - self._first_t < TRUST_S - EPS_S:
-            self._peak, self._peak_t = y, t
+            self._peak = y
             self._rest_at(y, t)
             self._still_y, self._still_t = y, t
             return
         if y > self._peak:
-            self._peak, self._peak_t = y, t
+            self._peak = y
         if y < self._low:
             self._low, self._low_t = y, t
         if abs(y - self._still_y) > turn:
@@ -514,7 +522,7 @@ class AttemptCounter:
 
     def _out(self, y: float, t: float, events: list[RepEvent]) -> None:
         if y > self._peak:
-            self._peak, self._peak_t = y, t
+            self._peak = y
         base = self._base()
         if not self._confirmed:  # debounced like the start: a single far sample is not a stroke
             # `require` seen false so far (the supporting arm of thread the needle, arms raised

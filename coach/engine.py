@@ -78,9 +78,8 @@ class Coach:
         """(measure, rest, range, counted reps) learnt from this session's counted attempts, in
         the measure's unit; None when the exercise has no [rep.range] or nothing counted."""
         best = None
-        for u in self.units.values():
-            c = u.counter
-            if isinstance(c, AttemptCounter) and c.learnt_reps and (best is None or c.learnt_reps > best[3]):
+        for c in self._attempt_counters():
+            if c.learnt_reps and (best is None or c.learnt_reps > best[3]):
                 best = (c.measure, c.learnt_rest, c.learnt_range, c.learnt_reps)
         return best
 
@@ -201,7 +200,8 @@ class Coach:
         candidates: list[Candidate] = []
         for key, unit in self.units.items():
             vals = values[key]
-            unit.counter.view = view  # counters with by_view measures follow the camera view
+            if isinstance(unit.counter, AttemptCounter):
+                unit.counter.view = view  # by_view measures follow the camera view
             evs = unit.counter.step(t, vals)
             if key is not None and any(e.kind in ("phase", "rep") for e in evs):
                 self._last_moved = key
@@ -295,7 +295,7 @@ class Coach:
     def _dropped_candidates(self, events: list[RepEvent]) -> list[Candidate]:
         """Never silent: strokes that fail the rule file's `require` have no verdict of their own;
         when DROPS_BEFORE_CUE of them come with no rep or other verdict between, say why."""
-        dropped = sum(getattr(u.counter, "dropped", 0) for u in self.units.values())
+        dropped = sum(c.dropped for c in self._attempt_counters())
         if any(e.kind in ("rep", "incomplete") for e in events):
             self._drops_heard = dropped
         if dropped - self._drops_heard < DROPS_BEFORE_CUE:
@@ -307,8 +307,12 @@ class Coach:
 
     def _cannot_count(self, t: float) -> bool:
         """Every counter's gate has been false for view_wrong_for_s: nothing can count here."""
-        since = [getattr(u.counter, "gated_since", None) for u in self.units.values()]
-        return all(s is not None and t - s >= self.view_wrong_for_s for s in since)
+        since = [c.gated_since for c in self._attempt_counters()]
+        return bool(since) and all(s is not None and t - s >= self.view_wrong_for_s for s in since)
+
+    def _attempt_counters(self) -> list[AttemptCounter]:
+        """The [rep.range] counters (rule files without it count with coach.reps.RepCounter)."""
+        return [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
 
     def _incomplete_text(self, e: RepEvent) -> dict[str, str]:
         """The cue for an attempt that did not count: the rule file's message, and for angles
