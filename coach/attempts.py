@@ -6,6 +6,7 @@ measure's own unit (positive = away from rest, whatever the measure's sign). A z
 hysteresis cuts the travel signal into strokes:
 
     PRE  --(still for STILL_S)--> REST       PRE --(moving out)--> OUT, start unknown (see PRE below)
+    PRE  --(still at the far phase, then a full rep's way back)--> rep (a rep under way at the start)
     REST --(travel a turn above the rest point for START_FRAMES)--> OUT (shown once big enough)
     OUT  --(reaches the count point)--> FAR          OUT --(turns back by `turn`)--> incomplete (short)
     FAR  --(turns back by `turn` from the peak)--> BACK
@@ -66,7 +67,9 @@ MIN_STARTS = 3
 # 0.75 shoulder width). A stream that is then still for STILL_S is at rest wherever it is. One
 # that starts moving out may be mid-rep: its first attempt has no known start and counts if
 # either its way out or its way back is a full rep; so does one seen rising to a peak and then
-# coming a full rep's way back. A stream that starts at the peak or on the way back shows only
+# coming a full rep's way back, and one still for STILL_S where the rule file's own far phase
+# holds (a reverse fly's arms already open when the elbows are first seen; a bridge held up,
+# counted if seen held for [rep.hold] seconds). A stream that starts on the way back shows only
 # the end of a rep done before it: not counted (as the clips' labellers judged).
 # Raise TRUST_S if first frames jitter longer.
 TRUST_S = 0.3
@@ -126,6 +129,8 @@ class AttemptCounter:
         self._still_t = 0.0
         self._first_t = 0.0
         self._first_y = 0.0
+        self._far_start = False  # PRE: the stream began still at the far end (see _pre)
+        self._far_held = 0.0  # PRE: seconds the far phase's condition held since the stream began
         self._settle_home = 0.0
         self._known_t = -math.inf  # time of the last known value, and of the one before it
         self._prev_known_t = -math.inf
@@ -401,7 +406,7 @@ class AttemptCounter:
             return events
         turn = self.turn
         if self.stage == PRE:
-            self._pre(y, t, events)
+            self._pre(y, t, dt, events)
             return events
         if self.stage == REST:
             if y <= self._low + self.rng.noise:
@@ -473,9 +478,11 @@ class AttemptCounter:
         if self.stage is not None:
             self.stage = None  # like a new stream: PRE again on the next known value
 
-    def _pre(self, y: float, t: float, events: list[RepEvent]) -> None:
+    def _pre(self, y: float, t: float, dt: float, events: list[RepEvent]) -> None:
         """The stream's first moments, before any rest has been seen (see TRUST_S, STILL_S)."""
         turn = self.turn
+        if evaluate(self.spec.phases[self._stage_phase[FAR]].enter, self._values) is True:
+            self._far_held += dt
         if t - self._first_t < TRUST_S - EPS_S:
             self._peak = y
             self._rest_at(y, t)
@@ -487,22 +494,28 @@ class AttemptCounter:
             self._low, self._low_t = y, t
         if abs(y - self._still_y) > turn:
             self._still_y, self._still_t = y, t
-        elif t - self._still_t >= STILL_S - EPS_S:  # still from the start: that is the rest
-            self.stage = REST
-            self._rest_at(y, t)
-            return
+        elif t - self._still_t >= STILL_S - EPS_S and not self._far_start:
+            if evaluate(self.spec.phases[self._stage_phase[FAR]].enter, self._values) is True:
+                # still where the rule file's own far phase holds (arms open wide, hips up): the
+                # top of a rep under way when the stream began, not the member's rest
+                self._far_start = True
+            else:  # still from the start: that is the rest
+                self.stage = REST
+                self._rest_at(y, t)
+                return
         self._above = self._above + 1 if y > self._low + turn else 0
         if self._above >= START_FRAMES:  # moving out: an attempt whose true start may lie before the stream
             self._begin(t, events)
             self._anchored = False
             self._out(y, t, events)
-        elif (self._peak - y >= self.required and self._peak - self._first_y >= turn
-              and self.hold_idx is None):
+        elif (self._peak - y >= self.required and (self._peak - self._first_y >= turn or self._far_start)
+              and (self.hold_idx is None or self._far_held >= self.spec.hold.seconds - EPS_S)):
             # seen rising to a peak, then a full rep's way back: the stream began mid-rep
             self._start, self._anchored, self._begun = self._low, False, True
             self._required = None
             self._confirmed = False  # _go(BACK) confirms and counts the attempt
             self.rep_start = self._first_t
+            self.hold_elapsed = self._far_held  # a hold counts if it was seen held long enough
             self._go(BACK, t, events)
             self._close(t, events)
             self.stage = SETTLE
@@ -618,7 +631,7 @@ class AttemptCounter:
         hold = self.spec.hold
         if self.counted:
             pass
-        elif hold is not None:
+        elif hold is not None and self.hold_elapsed < hold.seconds - EPS_S:
             reason, message = hold_short(self.spec, self.hold_elapsed)
             events.append(self._event("incomplete", t, reason=reason, message=message, **self._numbers()))
         elif not self._require_met():

@@ -671,9 +671,40 @@ def test_alternate_supporting_side_has_no_events_besides_start(small_travel):
     assert not any(in_rep_r)
 
 
-def test_a_stream_that_starts_still_at_the_top_does_not_count_the_way_down():
-    """Starting still at the top (the end of a rep done before the stream): not counted."""
+def test_a_stream_that_starts_still_at_the_top_counts_the_way_down():
+    """Starting still where the rule file's far phase holds (elbow below 80: a curl held at the
+    top when the stream began) is not the member's rest: the way down is that rep's way back
+    (reverse_fly__rear-delt-machine-rear opens its arms before the elbows are first seen)."""
     knots = [(0.0, FAR_DEG), (1.6, FAR_DEG), (2.6, REST_DEG), (3.6, REST_DEG)]
     t, x = sampled(knots + [(k[0] + 3.6, k[1]) for k in full_reps(1, lead_s=0.0)[1:]])
     c = AttemptCounter(curl_spec())
-    assert outcome(run(c, t, x)) == ["rep"]
+    events = run(c, t, x)
+    assert outcome(events) == ["rep", "rep"]
+    # counted once a full rep's way back (min_travel, the range not known yet) is seen: 120 deg/s
+    assert [e.t for e in kinds(events, "rep")][0] == pytest.approx(1.6 + MIN_TRAVEL / 120.0, abs=1.5 / FPS)
+    assert c.attempts == 2
+
+
+def test_a_stream_that_starts_still_midway_is_at_rest():
+    """Still at 100 deg (past the out phase, short of the far phase's 80): the member's rest,
+    however bent; the stroke back to 165 is a move toward "rest", never a rep."""
+    knots = [(0.0, 100.0), (1.6, 100.0), (2.6, REST_DEG), (3.6, REST_DEG)]
+    t, x = sampled(knots + [(k[0] + 3.6, k[1]) for k in full_reps(1, lead_s=0.0)[1:]])
+    assert outcome(run(AttemptCounter(curl_spec()), t, x)) == ["rep"]
+
+
+def test_a_stream_that_starts_at_the_top_and_leaves_at_once_does_not_count_the_way_down():
+    """Only the end of a rep done before the stream (not seen still at the top): not counted."""
+    knots = [(0.0, FAR_DEG), (0.35, FAR_DEG), (1.4, REST_DEG), (2.4, REST_DEG)]
+    t, x = sampled(knots + [(k[0] + 2.4, k[1]) for k in full_reps(1, lead_s=0.0)[1:]])
+    assert outcome(run(AttemptCounter(curl_spec()), t, x)) == ["rep"]
+
+
+@pytest.mark.parametrize("held_s, expected", [(2.6, ["rep", "rep"]), (1.2, ["rep"])])
+def test_a_stream_that_starts_in_a_hold_counts_it_only_if_seen_held_long_enough(held_s, expected):
+    """glute_bridge__home-side-phone starts with the hips up: a hold seen for the rule's seconds
+    (2 s here) is a rep; a shorter one says nothing (its start was not seen)."""
+    knots = [(0.0, HOLD_HI), (held_s, HOLD_HI), (held_s + 0.5, HOLD_LO)]
+    tail = hold_strokes([3.0])
+    t, x = sampled(knots + [(k[0] + held_s + 0.5, k[1]) for k in tail[1:]])
+    assert outcome(run(AttemptCounter(hold_spec()), t, x, measure="hip")) == expected
