@@ -19,8 +19,6 @@ from coach.pose import landmarker
 from coach.pose.landmarker import PoseEstimator, default_bundle_path, ensure_bundle
 from coach.types import Frame, Pose
 
-skimage_data = pytest.importorskip("skimage.data")
-
 CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"
 CURL_CLIP = CLIPS / "bicep_curl__gym-side.mp4"
 
@@ -40,6 +38,9 @@ def estimator(bundle):
 
 @pytest.fixture(scope="module")
 def astronaut_bgr():
+    # scikit-image is in the test extra: a missing install is an error of these tests only, never
+    # a silent skip of the whole module (28 adapter tests need no photo at all)
+    from skimage import data as skimage_data
     rgb = skimage_data.astronaut()  # public domain NASA photo, (512, 512, 3) RGB
     return np.ascontiguousarray(rgb[:, :, ::-1])
 
