@@ -74,5 +74,7 @@ def test_injected_fault_fires_its_check(ex_id: str, check: str):
     elif check == "incomplete":  # not a check: the rep counter's incomplete-rep semantics
         assert any(e.kind == "incomplete" for r in results for e in r.events)
     else:
+        # the fault's check fires, and no other check besides those the fault is also a case of
         assert check in fired(results)
+        assert fired(results) - {check} <= set(fault.implies), "other checks must stay quiet"
     assert coach.total_reps == expected

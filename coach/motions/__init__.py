@@ -25,7 +25,9 @@ class Fault:
     base: overrides for the whole session, lead-in included (e.g. a different camera view);
     timing: overrides of up_s/hold_s/down_s/rest_s; range: fraction of the clean excursion;
     reps: the count expected with this fault (None = the script's reps; e.g. 0 when the
-    fault is an incomplete range that must not count)."""
+    fault is an incomplete range that must not count);
+    implies: other checks this fault is also a case of, which may fire with it (one shoulder
+    hiking raises the mean of both: a shrug too). Every other check must stay quiet."""
 
     check: str
     end: Mapping[str, float] = field(default_factory=dict)
@@ -34,6 +36,7 @@ class Fault:
     timing: Mapping[str, float] = field(default_factory=dict)
     range: float = 1.0
     reps: Optional[int] = None
+    implies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ SCRIPTS: list[Script] = [
             Fault("shrug", end={"shoulder_elevation": 0.05}),
             Fault("chin_poke", end={"head_protraction": 0.08, "neck_flexion": -5}),
             # one shoulder hikes (the mean of both sides also reads as a shrug)
-            Fault("even_squeeze", end={"right_shoulder_elevation": 0.05}),
+            Fault("even_squeeze", end={"right_shoulder_elevation": 0.05}, implies=("shrug",)),
             # released before the 2 s hold: the hold message, nothing counted
             Fault("incomplete", timing={"hold_s": 0.4}, reps=0),
         ),
@@ -153,9 +153,11 @@ SCRIPTS: list[Script] = [
         faults=(
             # sitting back toward the heels while threaded: the thighs lean off vertical
             Fault("hip_drift", end=both(hip_flexion=25)),
-            # the arm moves but the chest barely turns
+            # the arm moves but the chest barely turns (so the threaded position, judged on the
+            # chest's rotation, is barely reached and the pause there is short too)
             Fault("upper_back_rotation", start={"thoracic_rotation": 12, **one("right", shoulder_horizontal=12)},
-                  end={"thoracic_rotation": -18, **one("right", shoulder_horizontal=-18)}),
+                  end={"thoracic_rotation": -18, **one("right", shoulder_horizontal=-18)},
+                  implies=("pause_under",)),
             # straight through without a pause under the body
             Fault("pause_under", timing={"up_s": 1.2, "hold_s": 0.0, "down_s": 1.2}),
         ),
