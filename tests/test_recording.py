@@ -220,11 +220,12 @@ def test_disk_full_while_recording_names_the_file_and_keeps_the_frames(tmp_path,
         w.append(i / 30.0, i, make_pose(i, rng))
     with pytest.raises(RecordingError) as e:
         w.append(7 / 30.0, 7, make_pose(7, rng))
-    assert str(e.value) == (f"cannot write recording '{w.journal}': No space left on device "
-                            "(the 7 frames before are kept)")
+    assert str(e.value) == (f"cannot write recording '{w.journal}': No space left on device; the 7 frames "
+                            f"before are kept in it ('coach analyze {w.journal}' replays them)")
     assert e.value.exit_code == 1
+    w.close()  # the journal stays: it is the recording now
     rec = load_recording(w.journal)
-    assert len(rec.poses) == 7 and rec.complete is True
+    assert len(rec.poses) == 7 and rec.complete is True and not (tmp_path / "d.npz").exists()
 
 
 def test_writer_rejects_meta_that_is_not_json():
