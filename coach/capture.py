@@ -58,7 +58,7 @@ MAX_IMAGE_BYTES = 64 * 1024 * 1024
 # holds it has less free space than this (bytes): the mp4 index is written at the end and needs
 # room, so a full disk would otherwise leave an unreadable file. Lower it for tiny SD cards;
 # raise it if other programs fill the same disk quickly.
-VIDEO_DISK_RESERVE_BYTES = 16 * 1024 * 1024
+VIDEO_DISK_RESERVE_BYTES = 16_000_000
 # Free space is checked every this many frames written (a statvfs call; cheap).
 VIDEO_SPACE_CHECK_EVERY = 15
 

@@ -77,11 +77,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The program (argv None: the process's own arguments) or one command in process (argv
+    given, e.g. tests: the signal handlers are given back afterwards)."""
     SHUTDOWN.install()  # Ctrl-C, SIGTERM and SIGHUP stop every command cleanly (coach.shutdown)
     try:
         return _main(argv)
     finally:
-        SHUTDOWN.restore()
+        if argv is None:  # the process ends now with this exit code: a late signal changes nothing
+            SHUTDOWN.ignore()
+        else:
+            SHUTDOWN.restore()
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
@@ -319,6 +324,8 @@ def cmd_run(args) -> int:
     summary = _finish(session, session.run(items, sinks, closers))
     if summary["frames"]:
         print(format_summary(summary, args.lang))
+    elif summary.get("interrupted"):
+        print("coach: stopped", file=sys.stderr)
     if args.output and Path(args.output).exists() and not summary.get("output_errors"):
         print(f"annotated video: {args.output}")
     return _exit_code(summary)
@@ -342,10 +349,9 @@ def cmd_calibrate(args) -> int:
                                               watch=False)
     summary = _finish(session, session.run(items, sinks, closers))
     print(format_summary(summary, args.lang))
+    # The exit code says how the run ended (Ctrl-C is how a live calibration without a window
+    # ends); the profile is saved whenever enough reps counted.
     code = _exit_code(summary)
-    if code:  # stopped, or an output lost: the profile is not changed on a partial calibration
-        print("coach: profile not changed", file=sys.stderr)
-        return code
     cal = session.coach.calibration()
     if cal is None or cal[3] < proto["min_reps"]:
         got = 0 if cal is None else cal[3]
@@ -354,7 +360,7 @@ def cmd_calibrate(args) -> int:
     when = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     path = save_entry(args.profile, session.coach.ex.id, Entry(measure, rest, rng, reps, when))
     print(f"profile {path}: {session.coach.ex.id} rest {rest:.4g}, range {rng:.4g} ({measure}, {reps} reps)")
-    return 0
+    return code
 
 
 def cmd_analyze(args) -> int:

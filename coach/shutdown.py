@@ -68,12 +68,24 @@ class Shutdown:
                 pass
 
     def restore(self) -> None:
+        """Give the signals back and forget the request (the next command starts afresh)."""
+        self.signum = None
+        self.phase = "idle"
         for sig, old in self._previous.items():
             try:
                 signal.signal(sig, old)  # type: ignore[arg-type]
             except (ValueError, OSError, TypeError):
                 pass
         self._previous.clear()
+
+    def ignore(self) -> None:
+        """The command is over and its exit code decided: signals until the process exits are
+        ignored (a late Ctrl-C must not turn a saved, finished run into a killed one)."""
+        for sig in SIGNALS:
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except (ValueError, OSError):
+                pass
 
     def _handle(self, signum: int, _frame) -> None:
         if self.signum is None:

@@ -554,8 +554,8 @@ class RecordingWriter:
                 os.ftruncate(self._fd, self._size)
             except OSError:
                 pass
-            raise _write_error(f"cannot write recording '{self.journal}': {exc.strerror or exc} "
-                               f"(the {self._n} frames before are kept)") from None
+            raise _write_error(f"cannot write recording '{self.journal}': {exc.strerror or exc}; the {self._n} "
+                               f"frames before are kept in it ('coach analyze {self.journal}' replays them)") from None
         self._size += len(data)
 
     def _sync(self) -> None:
@@ -604,6 +604,8 @@ class RecordingWriter:
         self._closed = True
         self._sync()
         os.close(self._fd)
+        if self._failed:  # the disk refused a frame: the journal is the recording (already said)
+            return
         try:
             def bad(reason: str) -> RecordingError:
                 return RecordingError(f"cannot read back the journal '{self.journal}': {reason}")
