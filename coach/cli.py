@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -113,7 +114,6 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         print("coach: stopped", file=sys.stderr)
         return SHUTDOWN.exit_code()
     except BrokenPipeError:  # e.g. `coach schema | head`: the reader left, nothing to report
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except RecursionError:  # a bug: inputs are depth-checked (coach.limits) before any parser
@@ -157,6 +157,8 @@ def _is_recording(spec: str) -> bool:
     if spec.endswith((".npz", ".npz.part")):
         return True
     from .pose.recording import JOURNAL_MAGIC
+    if not os.path.isfile(spec):  # never open a pipe or a device just to look (it may block)
+        return False
     try:
         with open(spec, "rb") as f:
             return f.read(len(JOURNAL_MAGIC)) == JOURNAL_MAGIC

@@ -47,10 +47,11 @@ def truncated_avi(tmp_path: Path) -> Path:
 
 
 def test_truncated_video_is_incomplete_with_the_warning(tmp_path):
-    with open_source(truncated_avi(tmp_path)) as src:
+    cut = truncated_avi(tmp_path)
+    with open_source(cut) as src:
         frames = list(src)
         assert len(frames) == 11 and src.complete is False
-        assert src.warnings == ["video 'cut.avi' ended after 11 of 98 frames: the file may be truncated"]
+        assert src.warnings == [f"video '{cut}' ended after 11 of 98 frames: the file may be truncated"]
 
 
 def test_whole_video_is_complete(tmp_path):
@@ -78,7 +79,7 @@ def test_analyze_truncated_video_warns_marks_json_and_exits_3(tmp_path):
     assert p.returncode == EXIT_INCOMPLETE == 3, p.stderr
     s = json.loads(p.stdout)
     assert s["complete"] is False and s["frames"] == 11
-    assert s["warnings"] == ["video 'cut.avi' ended after 11 of 98 frames: the file may be truncated"]
+    assert s["warnings"] == [f"video '{cut}' ended after 11 of 98 frames: the file may be truncated"]
     assert "ended after 11 of 98 frames: the file may be truncated" in p.stderr and "Traceback" not in p.stderr
 
 
@@ -175,3 +176,25 @@ def test_fifo_as_video_is_refused_not_waited_on(tmp_path):
     os.mkfifo(fifo)
     p = coach("analyze", str(fifo), "--exercise", "squat", timeout=60)
     assert p.returncode == 1 and "not a regular file" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_analyze_records_the_container_timestamps_of_a_vfr_video(tmp_path):
+    """End to end: the times the coach works with (and records) are the container's."""
+    from coach.pose.recording import load_recording
+    expected = vfr_gif(tmp_path / "vfr.gif")
+    p = coach("analyze", str(tmp_path / "vfr.gif"), "--exercise", "squat", "--json", "--record",
+              str(tmp_path / "r.npz"))
+    assert p.returncode == 0, p.stderr
+    assert load_recording(tmp_path / "r.npz").times.tolist() == pytest.approx(expected, abs=1e-9)
+
+
+def test_oversized_image_in_a_folder_is_skipped_not_loaded(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"f{i}.png"), np.full((40, 40, 3), 50, np.uint8))
+    with open(folder / "f1.png", "r+b") as f:
+        f.truncate(capture.MAX_IMAGE_BYTES + 1)  # sparse: never read
+    with open_source(folder) as src:
+        assert [f.index for f in src] == [0, 2]
+    assert src.complete is False and src.warnings == ["skipped unreadable image 'f1.png' (2 of 3)"]
