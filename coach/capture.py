@@ -545,8 +545,8 @@ class VideoWriter:
         readable = self._readable_frames() if self.frames_written else 0
         if self.frames_written and readable < self.frames_written:
             free = self._free()
-            cause = ("no space left on device" if free is not None and free < VIDEO_DISK_RESERVE_BYTES
-                     else "the video encoder could not finish it")
+            full = free is not None and free < max(VIDEO_DISK_RESERVE_BYTES, 1 << 20)
+            cause = "no space left on device" if full else "the video encoder could not finish it"
             self._discard()
             raise OutputError(f"cannot write video '{self.display}': {cause}; the video was not saved")
         try:

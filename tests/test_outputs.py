@@ -250,3 +250,20 @@ def test_full_disk_while_writing_the_video_keeps_it_readable(small_disk, tmp_pat
         n += 1
     assert n == kept
     assert [f.name for f in disk.iterdir()] == ["out.mp4"]
+
+
+def test_disk_filled_faster_than_the_reserve_check_loses_the_video_but_says_so(small_disk, monkeypatch):
+    """The limit of what an mp4 allows: when the disk fills between two free-space checks (here
+    the reserve is set to 0), the encoder cannot write the index and nothing playable exists.
+    Then: one error naming the file and the cause, and no half file under the final name."""
+    disk = small_disk("1m")
+    monkeypatch.setattr(capture, "VIDEO_DISK_RESERVE_BYTES", 0)
+    out = disk / "v.mp4"
+    w = VideoWriter(out, 30.0, (320, 240))
+    rng = np.random.default_rng(0)
+    for _ in range(120):  # ~23 kB of noise per frame: far more than 1 MB
+        w.write(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8))
+    with pytest.raises(OutputError) as e:
+        w.close()
+    assert str(e.value) == f"cannot write video '{out}': no space left on device; the video was not saved"
+    assert list(disk.iterdir()) == []

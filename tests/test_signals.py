@@ -137,3 +137,36 @@ def test_signal_between_frames_stops_after_the_frame_in_hand(monkeypatch, capsys
     assert len(load_recording(out).poses) == 10
     assert "10 frames" in capsys.readouterr().out
     assert SHUTDOWN.signum is None and SHUTDOWN.phase == "idle"  # the next command starts afresh
+
+
+def test_ctrl_c_during_saving_is_ignored_exactly(monkeypatch, capsys, tmp_path):
+    """In process, exact: Ctrl-C at frame 19, then two more while the recording is being
+    finished. The saving completes (all 20 frames, the final .npz), one "please wait" line, no
+    traceback, exit 130."""
+    from coach import runner
+    from coach.pose import recording as rec_mod
+    rec_in = squat_recording(tmp_path / "in.npz", 300)
+    real_console, real_close = runner.console_sink, rec_mod.RecordingWriter.close
+
+    def console_that_signals(*a, **kw):
+        inner = real_console(*a, **kw)
+
+        def sink(r, item):
+            if item.index == 19:
+                os.kill(os.getpid(), signal.SIGINT)
+            return inner(r, item)
+        return sink
+
+    def close_under_fire(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return real_close(self)
+
+    monkeypatch.setattr(runner, "console_sink", console_that_signals)
+    monkeypatch.setattr(rec_mod.RecordingWriter, "close", close_under_fire)
+    out = tmp_path / "rec.npz"
+    code = cli.main(["run", "squat", "--source", str(rec_in), "--no-window", "--record", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert len(load_recording(out).poses) == 20 and not (tmp_path / "rec.npz.part").exists()
+    assert err.count("coach: saving, please wait") == 1 and "Traceback" not in err
