@@ -8,14 +8,15 @@ machine proves the MediaPipe adapter works without a network.
 """
 from __future__ import annotations
 
-import json
 import logging
+import sys
 import time
 from typing import Optional
 
 import numpy as np
 
-from .errors import CoachError
+from .errors import CoachError, OutputError
+from .shutdown import SHUTDOWN
 from .library import find_exercise, pipeline_params
 from .motions import SCRIPTS
 from .runner import Item, Session, format_summary
@@ -59,9 +60,12 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
     fps = 30.0
     ids = [i for i in ROUTINE if i in SCRIPTS] or sorted(SCRIPTS)[:3]
     summaries = []
+    errors: list[str] = []
     writer: Optional[VideoWriter] = None
     try:
         for ex_id in ids:
+            if SHUTDOWN.requested:
+                break
             ex = find_exercise(ex_id)
             script = SCRIPTS[ex_id]
             size = (script.camera.width, script.camera.height)
@@ -73,8 +77,9 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
             card = np.zeros((size[1], size[0], 3), np.uint8)
             put_text(card, title, (30, size[1] // 2 - 30), 40)
             put_text(card, text(ex.description, lang) if ex.description else "", (30, size[1] // 2 + 30), 20, (200, 200, 200))
-            for _ in range(int(fps * 1.5)):
-                writer.write(card)
+            with SHUTDOWN.in_phase("working"):
+                for _ in range(int(fps * 1.5)):
+                    writer.write(card)
             session = Session(ex, params, lang=lang, fps=fps, source_name=f"demo:{ex_id}")
 
             def sink(r, item, _title=title):
@@ -82,14 +87,27 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
             s = session.run(_avatar_items(poses, size, fps), [sink])
             s["injected_fault"] = {"check": fault.check, "rep": DEMO_FAULT_REP + 1} if fault else None
             summaries.append(s)
+            errors.extend(s.get("output_errors", ()))
+            if errors or s.get("interrupted"):
+                break
+    except OutputError as exc:
+        errors.append(str(exc))
     finally:
         if writer is not None:
-            writer.close()
+            SHUTDOWN.phase = "saving"
+            try:
+                writer.close()
+            except OutputError as exc:
+                errors.append(str(exc))
     elapsed = time.perf_counter() - started
+    code = 1 if errors else SHUTDOWN.exit_code() if SHUTDOWN.requested else 0
+    for e in dict.fromkeys(errors):
+        print(f"coach: error: {e}", file=sys.stderr)
     if as_json:
-        print(json.dumps({"video": output, "seconds_to_run": round(elapsed, 2), "exercises": summaries},
-                         ensure_ascii=False))
-        return 0
+        from .cli import print_json
+        print_json({"video": output if not errors else None, "seconds_to_run": round(elapsed, 2),
+                    "complete": code == 0, "exercises": summaries})
+        return code
     print("Form Coach demo: the upper-back routine, synthesised and coached (no camera needed)")
     print(model_line)
     for s in summaries:
@@ -103,5 +121,6 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
     print()
     for line in ADVICE.get(lang, ADVICE["en"]):
         print(line)
-    print(f"\nannotated video: {output}  ({elapsed:.1f} s to run)")
-    return 0
+    if not errors:
+        print(f"\nannotated video: {output}  ({elapsed:.1f} s to run)")
+    return code
