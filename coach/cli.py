@@ -180,7 +180,10 @@ def _open_pose_stream(spec: str, model: Optional[str], live_default: bool):
     params = pipeline_params()  # checked before a camera or a file is opened
     source = open_source(spec)
     try:
-        est = PoseEstimator(model, live=source.is_live, **params.section("pose"))
+        pose = params.pose
+        est = PoseEstimator(model, live=source.is_live, min_detection_confidence=pose.min_detection_confidence,
+                            min_presence_confidence=pose.min_presence_confidence,
+                            min_tracking_confidence=pose.min_tracking_confidence)
     except BaseException:
         source.close()
         raise

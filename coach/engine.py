@@ -15,13 +15,13 @@ import numpy as np
 from . import measures as M
 from .attempts import AttemptCounter, Personal
 from .checks import CheckRunner
+from .config import PipelineConfig
 from .feedback.policy import Candidate, CuePolicy
 from .landmarks import INDEX, SIDES, resolve
-from .library import PipelineParams
 from .messages import message, parts_text, views_text
 from .reps import RepCounter
 from .rules.schema import DERIVED_KINDS, Exercise
-from .smoothing import OneEuroParams, PoseSmoother
+from .smoothing import PoseSmoother
 from .types import Finding, FrameResult, Measures, Pose, RepEvent
 from .view import ViewTracker
 
@@ -42,25 +42,22 @@ class _Unit:
 
 
 class Coach:
-    def __init__(self, exercise: Exercise, params: PipelineParams, lang: str = "en",
+    def __init__(self, exercise: Exercise, params: PipelineConfig, lang: str = "en",
                  personal: Optional[Personal] = None):
-        """personal: the member's rest and range for this exercise's [rep.range] measure (from
+        """params: every stage's settings (coach.config; from calibration/pipeline.toml).
+        personal: the member's rest and range for this exercise's [rep.range] measure (from
         a profile); without it the counter calibrates itself from the first counted reps."""
         self.params = params
         self.personal = personal
         self.lang = lang
-        sm = params.section("smoothing")
-        self.smoother = PoseSmoother(OneEuroParams(**sm), min_visibility=exercise.min_visibility)
-        view = params.section("view")
-        self.view_wrong_for_s = view.pop("wrong_for_s", 2.0)
-        self.views = ViewTracker(**view)
-        fb = params.section("feedback")
-        self.system_cooldown_s = fb.pop("system_cooldown_s", 12.0)
-        self.policy = CuePolicy(lang=lang, **fb)
-        self.setup_missing_for_s = params.section("setup").get("missing_for_s", 2.0)
-        side = params.section("side")
-        self.switch_margin = side.get("switch_margin", 0.15)
-        self.switch_time_s = side.get("switch_time_s", 1.0)
+        self.smoother = PoseSmoother(params.smoothing, min_visibility=exercise.min_visibility)
+        self.view_wrong_for_s = params.view.wrong_for_s
+        self.views = ViewTracker(params.view)
+        self.system_cooldown_s = params.feedback.system_cooldown_s
+        self.policy = CuePolicy(lang=lang, display_s=params.feedback.display_s, min_gap_s=params.feedback.min_gap_s)
+        self.setup_missing_for_s = params.setup.missing_for_s
+        self.switch_margin = params.side.switch_margin
+        self.switch_time_s = params.side.switch_time_s
         self._wrong_view_since: Optional[float] = None
         self._view_hint_given = False
         self._drops_heard = 0  # strokes failing `require` already answered (never silent)

@@ -5,10 +5,9 @@ Installed wheels carry them in ``coach/_data/``; a source checkout uses the repo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from .config import PipelineConfig
 from .errors import UsageError
 from .rules.loader import load_exercise, read_toml_file
 from .rules.schema import Exercise
@@ -49,16 +48,6 @@ def find_exercise(name: str) -> Exercise:
     return load_exercise(f)
 
 
-@dataclass(frozen=True)
-class PipelineParams:
-    """calibration/pipeline.toml as nested dicts: section -> key -> value."""
-
-    values: dict[str, dict[str, Any]]
-
-    def section(self, name: str) -> dict[str, Any]:
-        return dict(self.values.get(name, {}))
-
-
 def calibration_protocol(path: Path | None = None) -> dict:
     """calibration/protocol.toml, checked (coach.rules.pipeline.PROTOCOL): min_reps (a whole
     number 1-20) and instructions (en required)."""
@@ -69,10 +58,11 @@ def calibration_protocol(path: Path | None = None) -> dict:
     return parse_protocol(read_toml_file(path, "calibration protocol"), str(path))
 
 
-def pipeline_params(path: Path | None = None) -> PipelineParams:
-    """calibration/pipeline.toml, every key typed and range-checked (coach.rules.pipeline)."""
+def pipeline_params(path: Path | None = None) -> PipelineConfig:
+    """calibration/pipeline.toml, every key typed and range-checked (coach.rules.pipeline), as
+    the typed coach.config.PipelineConfig (a key left out keeps its default there)."""
     from .rules.pipeline import parse_pipeline
     path = path or calibration_dir() / "pipeline.toml"
     if not path.exists():
         raise UsageError(f"pipeline parameters not found: {path}")
-    return PipelineParams(parse_pipeline(read_toml_file(path, "pipeline file"), str(path)))
+    return PipelineConfig.from_sections(parse_pipeline(read_toml_file(path, "pipeline file"), str(path)))

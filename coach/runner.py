@@ -20,7 +20,7 @@ from .engine import Coach
 from .messages import summary_text
 from .errors import OutputError, RecordingError, RuleFileError
 from .shutdown import NAMES, SHUTDOWN
-from .library import PipelineParams
+from .config import PipelineConfig
 from .rules.loader import load_exercise
 from .rules.schema import Exercise
 from .summary import SummaryBuilder
@@ -96,7 +96,7 @@ class RuleWatcher:
 class Session:
     """One exercise on one pose stream."""
 
-    def __init__(self, exercise: Exercise, params: PipelineParams, *, lang: str = "en", fps: Optional[float] = None,
+    def __init__(self, exercise: Exercise, params: PipelineConfig, *, lang: str = "en", fps: Optional[float] = None,
                  source_name: str = "", watch_rules: bool = False, personal=None):
         self.coach = Coach(exercise, params, lang=lang, personal=personal)
         self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)

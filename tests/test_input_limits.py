@@ -214,8 +214,9 @@ def test_pipeline_view_bands_must_be_in_order(tmp_path):
 
 
 def test_shipped_calibration_files_are_valid():
-    assert pipeline_params().section("pose") == {"min_detection_confidence": 0.5, "min_presence_confidence": 0.5,
-                                                 "min_tracking_confidence": 0.5}
+    from coach.config import PoseConfig
+    assert pipeline_params().pose == PoseConfig(min_detection_confidence=0.5, min_presence_confidence=0.5,
+                                                min_tracking_confidence=0.5)
 
 
 def test_profile_values_are_range_checked():
