@@ -55,8 +55,8 @@ def test_the_engine_uses_the_settings_it_is_given():
                                                                         system_cooldown_s=30.0),
                               setup=SetupConfig(missing_for_s=4.0), side=SideConfig(0.3, 2.0))
     coach = Coach(find_exercise("bicep_curl"), cfg)
-    assert (coach.policy.display_s, coach.policy.min_gap_s, coach.system_cooldown_s) == (5.0, 1.0, 30.0)
-    assert (coach.setup_missing_for_s, coach.switch_margin, coach.switch_time_s) == (4.0, 0.3, 2.0)
+    assert (coach.policy.display_s, coach.policy.min_gap_s, coach.monitor.cooldown_s) == (5.0, 1.0, 30.0)
+    assert coach.monitor.missing_for_s == 4.0 and coach.sides.config == SideConfig(0.3, 2.0)
 
 
 def test_view_bands_come_from_the_config():
