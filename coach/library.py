@@ -26,6 +26,11 @@ def exercises_dir() -> Path:
     return _data_dir("exercises")
 
 
+def demo_dir() -> Path:
+    """The demo's landmark recordings (demo/ in a checkout, coach/_data/demo in a wheel)."""
+    return _data_dir("demo")
+
+
 def calibration_dir() -> Path:
     return _data_dir("calibration")
 

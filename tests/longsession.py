@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from coach.motions import SCRIPTS
+from devkit.motions import SCRIPTS
 from coach.pose.recording import save_recording
 
 FPS = 30.0

@@ -72,7 +72,7 @@ def test_schema_is_json():
 def test_demo_counts_every_rep_catches_its_faults_and_writes_a_video(tmp_path):
     """The demo's three exercises: every scripted rep counted, the one injected fault cued on its
     rep and no other check firing (the clean reps stay quiet). Speed is `coach bench`'s job."""
-    from coach.motions import SCRIPTS
+    from devkit.motions import SCRIPTS
     out = tmp_path / "demo.mp4"
     p = coach("demo", "--output", str(out), "--json")
     assert p.returncode == 0, p.stderr

@@ -9,9 +9,9 @@ import pytest
 from coach.engine import Coach
 from coach.feedback.policy import Candidate, CuePolicy
 from coach.library import find_exercise, pipeline_params
-from coach.motions import SCRIPTS, with_fault
+from devkit.motions import SCRIPTS, with_fault
 from coach.runner import RuleWatcher, Session
-from coach.synth import pose_at
+from devkit.synth import pose_at
 from coach.view import body_yaw, classify
 
 PARAMS = pipeline_params()

@@ -1,4 +1,4 @@
-"""Every library exercise on synthetic landmarks with exact ground truth (coach.motions):
+"""Every library exercise on synthetic landmarks with exact ground truth (devkit.motions):
 clean reps (with noise and a tracking dropout) count exactly and stay quiet; each check fires
 on its injected fault."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from coach.engine import Coach
 from coach.library import exercise_ids, find_exercise, pipeline_params
-from coach.motions import SCRIPTS, Script
+from devkit.motions import SCRIPTS, Script
 
 PARAMS = pipeline_params()
 

@@ -8,7 +8,7 @@ import pytest
 
 from coach.engine import Coach
 from coach.library import find_exercise, pipeline_params
-from coach.motions import SCRIPTS
+from devkit.motions import SCRIPTS
 
 YAWS = {"front": (0, 15, -15), "side": (90, -90), "oblique": (45, -45, 135, -135), "rear": (180,)}
 PARAMS = pipeline_params()

@@ -1,4 +1,4 @@
-"""Tests for the synthetic landmark generator (coach.synth)."""
+"""Tests for the synthetic landmark generator (devkit.synth)."""
 from __future__ import annotations
 
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coach.landmarks import INDEX
-from coach.synth import (
+from devkit.synth import (
     DOFS, Body, Camera, Keyframe, Motion, grounded, pose_at, reps_motion, synthesize, world_landmarks,
 )
 from coach.types import Pose

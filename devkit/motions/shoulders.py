@@ -1,4 +1,4 @@
-"""Synthetic scripts for upper-back and shoulder exercises: see coach.motions."""
+"""Synthetic scripts for upper-back and shoulder exercises: see devkit.motions."""
 from __future__ import annotations
 
 from ..synth import Body

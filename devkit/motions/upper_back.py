@@ -1,5 +1,5 @@
 """Synthetic scripts for the upper-back programme (scapular squeeze, thread the needle, resisted
-row, chin tuck, cat-cow, open book, wall angel): see coach.motions."""
+row, chin tuck, cat-cow, open book, wall angel): see devkit.motions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -8,7 +8,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from ..synth import Camera, Keyframe, Motion, grounded
-from ..types import Pose
+from coach.types import Pose
 from . import Fault, Script, both, one
 
 
@@ -37,7 +37,7 @@ class FromNeutral(Script):
               "settle_s": self.settle_s, **f.timing}
         kfs = [Keyframe(0.0, neutral)]
         spans, tops = [], []
-        t = 1.0  # lead-in, as in coach.synth.reps_motion
+        t = 1.0  # lead-in, as in devkit.synth.reps_motion
         for i in range(self.reps):
             other = self.end_other is not None and i % 2 == 1
             s = {**neutral, **(self.start_other if other and self.start_other is not None else self.start)}
@@ -68,7 +68,7 @@ class FromNeutral(Script):
 
 @dataclass(frozen=True)
 class LyingOnSide(Script):
-    """A Script for a member lying on the left side, facing the camera (coach.synth has no
+    """A Script for a member lying on the left side, facing the camera (devkit.synth has no
     whole-body roll): the postures are those of an upright body, and every synthesised pose is
     rolled 90 deg about the camera axis, head to the image right and the person's left side
     down. Joint angles and distances are unchanged by the roll; image and world "up" become the

@@ -1,4 +1,4 @@
-"""Synthetic scripts for arm exercises: see coach.motions."""
+"""Synthetic scripts for arm exercises: see devkit.motions."""
 from __future__ import annotations
 
 from ..synth import Camera
