@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Optional
+from typing import Optional, Sequence
 
 from .attempts import AttemptCounter, Personal
 from .checks import CheckRunner
@@ -187,3 +187,18 @@ def _flatten(values: dict[Optional[str], dict[str, float]]) -> dict[str, float]:
     if None in values:
         return dict(values[None])
     return {f"{k}@{s}": v for s, vals in values.items() for k, v in vals.items()}
+
+
+def replay(exercise: Exercise, poses: Sequence[Optional[Pose]], params: Optional[PipelineConfig] = None, *,
+           fps: float = 30.0, times: Optional[Sequence[float]] = None, lang: str = "en",
+           personal: Optional[Personal] = None) -> tuple[Coach, list[FrameResult]]:
+    """Coach a whole pose stream: every pose at its time (``times`` in seconds, default index /
+    ``fps``), then the end of the stream. Returns the coach (its counters and totals) and one
+    FrameResult per pose plus the final one. ``params`` default to coach.config's defaults (the
+    values calibration/pipeline.toml ships). The one loop tests, tools and the runner share."""
+    coach = Coach(exercise, params if params is not None else PipelineConfig(), lang=lang, personal=personal)
+    ts = list(times) if times is not None else [i / fps for i in range(len(poses))]
+    results = [coach.step(p, t, i) for i, (p, t) in enumerate(zip(poses, ts))]
+    end = ts[-1] + 1.0 / fps if ts else 0.0
+    results.append(coach.finish(end, len(poses)))
+    return coach, results

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from coach.attempts import Personal
-from coach.engine import Coach
+from coach.engine import Coach, replay
 from coach.library import find_exercise, pipeline_params
 from devkit.motions import SCRIPTS
 from devkit.motions.upper_back import SEATED
@@ -19,9 +19,7 @@ PARAMS = pipeline_params()
 
 
 def run(ex_id: str, poses, personal=None, fps: float = 30.0):
-    coach = Coach(find_exercise(ex_id), PARAMS, personal=personal)
-    results = [coach.step(p, i / fps, i) for i, p in enumerate(poses)]
-    results.append(coach.finish(len(poses) / fps, len(poses)))
+    coach, results = replay(find_exercise(ex_id), poses, PARAMS, fps=fps, personal=personal)
     return coach, [e for r in results for e in r.events]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.engine import Coach
+from coach.engine import replay
 from coach.library import exercise_ids, find_exercise, pipeline_params
 from devkit.motions import SCRIPTS, Script
 
@@ -13,10 +13,7 @@ PARAMS = pipeline_params()
 
 
 def run(ex_id: str, poses, fps: float = 30.0):
-    coach = Coach(find_exercise(ex_id), PARAMS)
-    results = [coach.step(p, i / fps, i) for i, p in enumerate(poses)]
-    results.append(coach.finish(len(poses) / fps, len(poses)))
-    return coach, results
+    return replay(find_exercise(ex_id), poses, PARAMS, fps=fps)
 
 
 def fired(results) -> set[str]:

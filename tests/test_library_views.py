@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from coach.engine import Coach
+from coach.engine import replay
 from coach.library import find_exercise, pipeline_params
 from devkit.motions import SCRIPTS
 
@@ -25,14 +25,9 @@ def _cases():
 def test_claimed_view_counts_and_stays_quiet(ex_id, yaw):
     script = SCRIPTS[ex_id]
     script = dataclasses.replace(script, base={**script.base, "yaw": yaw})
-    coach = Coach(find_exercise(ex_id), PARAMS)
-    poses = script.poses(seed=11)
-    fired = set()
-    for i, p in enumerate(poses):
-        fired |= {f.check_id for f in coach.step(p, i / 30, i).findings}
-    coach.finish(len(poses) / 30, len(poses))
+    coach, results = replay(find_exercise(ex_id), script.poses(seed=11), PARAMS)
     assert coach.total_reps == script.reps
-    assert fired == set()
+    assert {f.check_id for r in results for f in r.findings} == set()
 
 
 def _fault_cases():
@@ -76,10 +71,5 @@ def test_each_check_fires_on_its_fault_in_every_view_it_claims(ex_id, check, yaw
     script = SCRIPTS[ex_id]
     fault = next(f for f in script.faults if f.check == check)
     script = dataclasses.replace(script, base={**script.base, "yaw": yaw})
-    coach = Coach(find_exercise(ex_id), PARAMS)
-    poses = script.poses(fault, seed=11)
-    fired = set()
-    for i, p in enumerate(poses):
-        fired |= {f.check_id for f in coach.step(p, i / 30, i).findings}
-    coach.finish(len(poses) / 30, len(poses))
-    assert check in fired
+    _, results = replay(find_exercise(ex_id), script.poses(fault, seed=11), PARAMS)
+    assert check in {f.check_id for r in results for f in r.findings}
