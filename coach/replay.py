@@ -173,8 +173,9 @@ class AttemptChange:
     def changed(self) -> bool:
         if self.before is None or self.after is None:
             return True
-        return self.status in ("now counted", "no longer counted") or (
-            self.before.get("reason") != self.after.get("reason"))
+        return (self.status in ("now counted", "no longer counted")
+                or self.before.get("reason") != self.after.get("reason")
+                or self.before.get("faults") != self.after.get("faults"))
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,12 @@ def _verdict(d: Optional[dict]) -> str:
     return "counted" if d["counted"] else f"not counted ({d.get('reason', '?')})"
 
 
+def _faults(d: Optional[dict]) -> str:
+    if d is None or not d.get("counted") or "faults" not in d:
+        return ""
+    return f"; form faults: {', '.join(d['faults']) or 'none'}"
+
+
 def _rom(d: Optional[dict]) -> str:
     if d is None or d.get("reached") is None:
         return "-"
@@ -285,9 +292,8 @@ def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts
     lines = [f"reps: {diff.reps_before} -> {diff.reps_after}"
              + ("   (nothing changed)" if diff.unchanged else "")]
     changed = diff.changed_attempts
-    lines.append(f"attempts: {len(diff.attempts)}, {len(changed)} changed   "
-                 f"(range of motion: reached/target in the measure's unit; before: {before_label}; "
-                 f"after: {after_label})")
+    lines.append(f"attempts: {len(diff.attempts)}, {len(changed)} changed (* below); range of motion is "
+                 f"reached/target in the primary measure's unit, before -> after")
     for k, a in enumerate(diff.attempts, 1):
         if not all_attempts and not a.changed:
             continue
@@ -297,8 +303,8 @@ def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts
         mark = "*" if a.changed else " "
         lines.append(f" {mark}{k:3d}{side:6s} {span}  {a.status.upper() if a.changed else a.status}")
         if a.changed:
-            lines.append(f"        before: {_verdict(a.before)}")
-            lines.append(f"        after:  {_verdict(a.after)}")
+            lines.append(f"        before: {_verdict(a.before)}{_faults(a.before)}")
+            lines.append(f"        after:  {_verdict(a.after)}{_faults(a.after)}")
         lines.append(f"        range of motion: {_rom(a.before)} -> {_rom(a.after)}")
     lines.append(f"cues: {len(diff.cues_added)} added, {len(diff.cues_removed)} removed, {diff.cues_kept} unchanged")
     for sign, cues in (("+", diff.cues_added), ("-", diff.cues_removed)):
@@ -416,7 +422,7 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
                 "frames": after.frames, "seconds": round(after.seconds, 3), "replay_s": round(time.perf_counter() - t0, 4),
                 "before": before, "after": after.summary, "diff": d.to_json()}
     except RuleFileError as e:
-        return {"recording": job.recording, "error": "; ".join(e.problems)}
+        return {"recording": job.recording, "error": "; ".join(e.problems), "rule_problems": e.problems}
     except CoachError as e:
         return {"recording": job.recording, "error": str(e)}
 

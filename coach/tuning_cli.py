@@ -11,7 +11,7 @@ import sys
 from typing import Optional
 
 from .engines import add_engine_options, engine_from_args
-from .errors import CoachError, UsageError
+from .errors import CoachError, RuleFileError, UsageError
 
 
 def add_parsers(sub) -> None:
@@ -106,6 +106,8 @@ def cmd_replay(args) -> int:
         if "error" in d:
             failed += 1
             if len(jobs) == 1:
+                if d.get("rule_problems"):
+                    raise RuleFileError(d["rule_problems"])
                 raise CoachError(d["error"])
         if args.json:
             print(json.dumps(d, ensure_ascii=False), flush=True)
