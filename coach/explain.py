@@ -161,6 +161,8 @@ class _Ctx:
             vs = v[sel]
             known = vs[~np.isnan(vs)]
             rng = f"{_fmt(float(known.min()))} to {_fmt(float(known.max()))}" if known.size else "unknown throughout"
+            if leaf.kind == "drift" and base is not None and not math.isnan(base) and known.size:
+                rng = f"a drift of up to {_fmt(float(np.abs(known - base).max()))} (values {rng})"
             t_true, t_false = self.seconds(h == 1), self.seconds(h == 0)
             t_unk = self.seconds(np.isnan(h))
             if leaf.kind == "drift":
@@ -219,6 +221,7 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
         if math.isnan(rest):
             lines.append("  Your rest: not known yet (it is the median start of your counted reps once "
                          "3 have counted): travel was measured from this attempt's own start")
+        bounded = math.nan
         if math.isnan(rrange):
             lines.append("  Your range: not known yet (no counted rep before this one), so the attempt had to travel "
                          f"min_travel {ctx_val(c, ('rep', 'range', 'min_travel'), rng.min_travel, mu)} from its start")
@@ -235,13 +238,23 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
         if d.get("reached") is not None and d.get("target") is not None:
             reached, target = d["reached"], d["target"]
             ok = sign * (reached - target) >= 0
+            if not math.isnan(rrange):
+                # the travel is measured from the member's rest, or from the attempt's own start
+                # when that lies further back (coach.attempts: _base)
+                base = target - sign * bounded
+                lines.append(f"  Count point {_fmt(target)} {mu} = {_fmt(base)} {mu} "
+                             + ("(your rest)" if not math.isnan(rest) and abs(base - rest) < 1e-6 * max(1, abs(rest))
+                                else "(this attempt's start, further back than your rest)" if not math.isnan(rest)
+                                else "(this attempt's start)")
+                             + f" {'+' if sign > 0 else '-'} {_fmt(bounded)} {mu}")
             lines.append(f"  Reached {_fmt(reached)} {mu}; the count point was {_fmt(target)} {mu} ({word}): "
                          + ("reached" if ok else f"short by {_fmt(abs(reached - target))} {mu}"))
-            if not ok and not math.isnan(rrange) and rrange > 0 and not math.isnan(rest):
-                share = sign * (reached - rest) / rrange
-                if 0 < share < rng.count_at:
+            if not ok and not math.isnan(rrange) and rrange > 0:
+                share = sign * (reached - base) / rrange
+                if 0 < share < rng.count_at and share * rrange >= rng.min_travel:
                     lines.append(f"  -> it would count with count_at {math.floor(share * 100) / 100:g} or lower "
-                                 f"(it reached {share:.0%} of your range)")
+                                 f"(it travelled {share:.0%} of your range)")
+                    data["count_at_to_count"] = math.floor(share * 100) / 100
             elif not ok and math.isnan(rrange):
                 got = None if math.isnan(float(ut.rest[k])) else sign * (reached - float(ut.rest[k]))
                 if got is not None:
@@ -411,8 +424,9 @@ def plot_trace(result: ReplayResult, path: str, focus: Optional[Explanation] = N
         color = "#70ad47" if d["counted"] else "#e06666"
         strong = focus is not None and focus.attempt == i
         ax.axvspan(d["start_s"], d["end_s"], color=color, alpha=0.35 if strong else 0.15, lw=0)
-        ax.text((d["start_s"] + d["end_s"]) / 2, 1.0, f"{i}{'' if d['counted'] else ' x'}", transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=8, color=color, fontweight="bold" if strong else "normal")
+        ax.text((d["start_s"] + d["end_s"]) / 2, 0.98, f"attempt {i}" + ("" if d["counted"] else ": not counted"),
+                transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7, clip_on=True,
+                color="#375623" if d["counted"] else "#990000", fontweight="bold" if strong else "normal")
     for q in result.summary["cues"]:
         if lo <= q["t_s"] <= hi:
             ax.axvline(q["t_s"], color="#7030a0", lw=0.8, ls="-.")
