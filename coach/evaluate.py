@@ -34,7 +34,8 @@ ALIASES: dict[str, Optional[str]] = {"band_row": "resisted_row", "seated_row": "
 class EvalTask:
     """One labelled clip to score. source: the video, or its landmark recording (.npz); rules:
     a folder of rule files to use instead of the library (None = library); transform: an
-    optional picklable function recording -> recording (landmark-space variants, dev tools)."""
+    optional picklable function recording -> recording (landmark-space variants, dev tools;
+    with a local pool it must be importable by the worker processes)."""
 
     file: str
     exercise: str
@@ -44,6 +45,7 @@ class EvalTask:
     rules: Optional[str] = None
     variant: str = "plain"
     transform: Optional[Callable[[Any], Any]] = None
+    keep_summary: bool = False  # also return the session summary in the row ("summary")
 
 
 def exercise_for(label: str) -> Optional[str]:
@@ -97,6 +99,11 @@ def plan(labels_path: str | Path, *, recordings: Optional[str] = None, rules: Op
             continue
         tasks.append(EvalTask(lab["file"], ex, int(lab["reps"]), str(src), lab.get("view"),
                               str(rules_dir) if rules else None))
+    from .rules.loader import check_files
+    problems = check_files(sorted({rules_dir / f"{t.exercise}.toml" for t in tasks}))
+    if problems:  # every problem now, before minutes of work
+        from .errors import RuleFileError
+        raise RuleFileError(problems)
     return tasks, left
 
 
@@ -151,6 +158,8 @@ def score_task(_state: Any, task: EvalTask) -> dict:
         row.update(counted=s["reps"], attempts=len(s["reps_detail"]),
                    uncounted=[d.get("reason", "?") for d in s["reps_detail"] if not d["counted"]],
                    view_seen=s.get("view"), cues=len(s["cues"]), frames=s["frames"], seconds=s["seconds"])
+        if task.keep_summary:
+            row["summary"] = s
     row["wall_s"] = round(time.perf_counter() - t0, 3)
     return row
 
