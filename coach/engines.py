@@ -17,6 +17,7 @@ how to install it (exit code 2); nothing else in the program imports ray.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
@@ -54,8 +55,9 @@ def _run_in_worker(fn: TaskFn, task: Any) -> Any:
 
 class LocalEngine:
     """workers = 1: every task in this process, one after the other (no pickling, no start-up
-    cost; what a single-recording replay uses). workers > 1: a pool of that many processes,
-    each running ``init`` once."""
+    cost; what a single-recording replay uses). workers > 1: a pool of that many fresh (spawned)
+    processes, each running ``init`` once; task functions and tasks must be picklable by
+    reference (module-level functions of an importable module)."""
 
     name = "local"
 
@@ -74,8 +76,11 @@ class LocalEngine:
             for t in tasks:
                 yield fn(state, t)
             return
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)), initializer=_init_worker,
-                                 initargs=(init,)) as pool:
+        # spawn, not fork: a process that already runs MediaPipe (its graph threads) or any other
+        # threaded library cannot be forked safely; fresh workers import what they need once
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(init,)) as pool:
             # map keeps the task order and hands results over as soon as the next one is done
             yield from pool.map(_run_in_worker, [fn] * len(tasks), tasks, chunksize=1)
 
@@ -112,8 +117,9 @@ class RayEngine:
     def _connect(self) -> int:
         ray = self.ray
         if not ray.is_initialized():
+            import logging
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                      "ignore_reinit_error": True}
+                                      "ignore_reinit_error": True, "logging_level": logging.ERROR}
             if self.address:
                 kwargs["address"] = self.address
             else:
@@ -161,6 +167,21 @@ class _RayWorker:
 
     def run(self, fn: TaskFn, task: Any) -> Any:
         return fn(self.state, task)
+
+
+def probe_init() -> tuple[int, int]:
+    """A worker's identity (process id, a unique number), built once per worker."""
+    import time
+    return os.getpid(), time.monotonic_ns()
+
+
+def probe(state: Any, task: Any) -> tuple[Any, int, Any]:
+    """A task that only says where it ran: (the worker's state, this process id, the task),
+    after sleeping ``task`` seconds when it is a number. For checking an engine end to end."""
+    import time
+    if isinstance(task, (int, float)):
+        time.sleep(task)
+    return state, os.getpid(), task
 
 
 def make_engine(name: str = "local", workers: Optional[int] = None, address: Optional[str] = None):

@@ -71,3 +71,18 @@ def line_of(path: Path, needle: str, after: Optional[str] = None) -> int:
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     start = next(i for i, ln in enumerate(lines) if after in ln) if after else 0
     return next(i + 1 for i, ln in enumerate(lines) if i >= start and needle in ln)
+
+
+def photo_video(path: Path, frames: int = 6, mirror: bool = False) -> Path:
+    """A short video of the public-domain astronaut photo (skimage), 512x512 at 10 fps: real
+    pose inference finds a person in every frame."""
+    import cv2
+    from skimage import data
+    img = np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+    if mirror:
+        img = np.ascontiguousarray(img[:, ::-1])
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (512, 512))
+    for _ in range(frames):
+        out.write(img)
+    out.release()
+    return path
