@@ -290,7 +290,7 @@ def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts
     """The diff as lines of text for a therapist: the rep count, every attempt (changed ones
     marked with *) with its verdicts and range of motion before and after, then the cues."""
     lines = [f"reps: {diff.reps_before} -> {diff.reps_after}"
-             + ("   (nothing changed)" if diff.unchanged else "")]
+             + ("   (no verdict and no cue changed)" if diff.unchanged else "")]
     changed = diff.changed_attempts
     lines.append(f"attempts: {len(diff.attempts)}, {len(changed)} changed (* below); range of motion is "
                  f"reached/target in the primary measure's unit, before -> after")

@@ -87,7 +87,7 @@ def test_cli_replay_against_a_recorded_outcome_and_against_the_shipped_rules(tmp
     assert " *  4 " in out and "NO LONGER COUNTED" in out and "after:  not counted (short: reached 78.7" in out
     assert "+   13.17 s  rep (tip)" in out
     assert main(["replay", rec]) == 0
-    assert "reps: 5 -> 5   (nothing changed)" in capsys.readouterr().out
+    assert "reps: 5 -> 5   (no verdict and no cue changed)" in capsys.readouterr().out
 
 
 def test_cli_replay_user_errors_are_one_line(tmp_path, capsys):
