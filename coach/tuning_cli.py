@@ -55,24 +55,40 @@ def add_parsers(sub) -> None:
 
 
 def _progress(total: int, unit: str, disabled: bool):
-    """A tqdm bar on stderr (when stderr is a terminal), or a no-op."""
+    """A tqdm bar on stderr (when stderr is a terminal), or None."""
     if disabled or not sys.stderr.isatty():
         return None
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
-    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True)
+    import shutil
+    # the terminal's width (80 when it reports none, as some pseudo-terminals do: tqdm would
+    # then draw an empty bar)
+    return tqdm(total=total, unit=unit, file=sys.stderr, ncols=shutil.get_terminal_size((80, 24)).columns)
 
 
 def cmd_extract(args) -> int:
     from . import extract
+    from .engines import LocalEngine
     jobs = extract.plan(args.videos, args.out, args.model)
     engine = engine_from_args(args)
-    bar = _progress(len(jobs), "video", args.no_progress)
-    failed = 0
+    here = isinstance(engine, LocalEngine) and (engine.workers == 1 or len(jobs) == 1)
+    bar, counts = None, []
+    if not args.no_progress and sys.stderr.isatty():
+        counts = extract.frame_counts(jobs)
+        by_frame = all(n is not None for n in counts)
+        bar = _progress(sum(counts) if by_frame else len(jobs), "frame" if by_frame else "video", False)
+    if here:  # in this process: the bar moves frame by frame
+        from .pose.landmarker import ensure_bundle
+        ensure_bundle()
+        state = {"progress": bar.update} if bar is not None and bar.unit == "frame" else None
+        results = (extract.extract_one(state, j) for j in jobs)
+    else:  # workers: the bar moves video by video
+        results = extract.run(jobs, engine)
+    failed = done = 0
     try:
-        for row in extract.run(jobs, engine):
+        for i, row in enumerate(results):
             failed += row["status"] == "failed"
             if args.json:
                 print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -80,11 +96,12 @@ def cmd_extract(args) -> int:
                 msg = {"written": f"{row.get('frames')} frames, {row.get('poses')} with a person, {row['wall_s']:.1f} s",
                        "kept": row.get("note", ""), "failed": row.get("error", "")}[row["status"]]
                 line = f"{row['status']:7s} {row['recording']}  ({msg})"
-                (bar.write(line, file=sys.stdout) if bar else print(line, flush=True))
-            if bar:
-                bar.update(1)
+                (bar.write(line, file=sys.stdout) if bar is not None else print(line, flush=True))
+            if bar is not None:  # frames: up to the end of this video (all of it from workers)
+                done += counts[i] if bar.unit == "frame" else 1
+                bar.update(max(0, done - bar.n))
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
     if failed:
         print(f"coach: error: {failed} of {len(jobs)} videos could not be extracted", file=sys.stderr)
