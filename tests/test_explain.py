@@ -92,3 +92,25 @@ def test_cli_explain_user_errors(curl, capsys):
     assert main(["explain", str(rec), "--cue", "100", "--rules", str(rules)]) == 2
     assert capsys.readouterr().err.strip() == ("coach: error: no cue within 2 s of 100 s; the nearest are at "
                                                "13.17, 10.13 s")
+
+
+@pytest.mark.parametrize("ex_id", ["bird_dog", "thread_the_needle", "jumping_jack", "squat"])
+def test_every_attempt_and_cue_is_explained_with_lines_that_hold_their_thresholds(ex_id, tmp_path):
+    # fixed thresholds (bird_dog), alternating sides with `require` (thread_the_needle), `require`
+    # on another measure (jumping_jack), one side with a fallback measure (squat)
+    rec = tmp_path / "s.npz"
+    live_session(ex_id, script_poses(ex_id, reps=4), rec)
+    r = replay(load_recording(rec), find_exercise(ex_id), trace=True)
+    text = (exercises_dir() / f"{ex_id}.toml").read_text(encoding="utf-8").splitlines()
+    assert len(r.summary["reps_detail"]) == 4
+    for n in range(1, 5):
+        e = explain_rep(r, n)
+        assert e.lines[0].startswith(f"Attempt {n} of 4") and e.lines[0].endswith("COUNTED")
+        conds = [c for p in e.data["phases"] for c in p["conditions"]] + e.data.get("require", []) + e.data.get("gate", [])
+        assert conds
+        for c in conds:  # the line quoted holds that measure's threshold
+            line = text[c["line"] - 1]
+            assert c["key"] in line and c["measure"] in line, (c, line)
+            assert c["true_s"] + c["false_s"] + c["unknown_s"] > 0
+    for cue in r.summary["cues"]:
+        assert explain_cue(r, cue["t_s"]).lines[0].startswith(f"Cue at {cue['t_s']:.2f} s from {cue['check']}")
