@@ -118,8 +118,17 @@ def cmd_replay(args) -> int:
     jobs = _jobs(args, args.recordings)
     engine = engine_from_args(args) if len(jobs) > 1 or args.engine != "local" else None
     results = engine.map(run_job, jobs) if engine else (run_job(None, j) for j in jobs)
-    failed = 0
+    failed = changed = 0
+    totals = {"now counted": 0, "no longer counted": 0, "cues added": 0, "cues removed": 0}
     for d in results:
+        if "error" not in d:
+            diff = d["diff"]
+            changed += not diff["unchanged"]
+            for a in diff["attempts"]:
+                if a["status"] in totals:
+                    totals[a["status"]] += 1
+            totals["cues added"] += len(diff["cues_added"])
+            totals["cues removed"] += len(diff["cues_removed"])
         if "error" in d:
             failed += 1
             if len(jobs) == 1:
@@ -130,6 +139,9 @@ def cmd_replay(args) -> int:
             print(json.dumps(d, ensure_ascii=False), flush=True)
         else:
             print("\n".join(format_job(d, all_attempts=not args.changed)), flush=True)
+    if len(jobs) > 1 and not args.json:  # the clinic-scale answer in one line
+        print(f"\n{len(jobs)} recordings: {changed} changed ({', '.join(f'{v} {k}' for k, v in totals.items())})"
+              + (f", {failed} could not be replayed" if failed else ""))
     if failed:
         print(f"coach: error: {failed} of {len(jobs)} recordings could not be replayed", file=sys.stderr)
     return 1 if failed else 0

@@ -102,3 +102,20 @@ def test_cli_replay_user_errors_are_one_line(tmp_path, capsys):
     assert main(["replay", str(tmp_path / "curl.npz"), "--rules", str(bad)]) == 2  # rule-file error
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bicep_curl.toml:" in err[0] and "count_at" in err[0]
+
+
+def test_cli_replay_many_recordings_ends_with_one_line_for_the_clinic(tmp_path, capsys):
+    live_session("bicep_curl", script_poses("bicep_curl", reps=5, range_by_rep={3: 0.7}), tmp_path / "a.npz")
+    live_session("bicep_curl", script_poses("bicep_curl", reps=3), tmp_path / "b.npz")
+    (tmp_path / "c.npz").write_bytes(b"damaged")
+    edited = edited_rules(tmp_path, "bicep_curl", "count_at", "0.8")
+    recs = [str(tmp_path / n) for n in ("a.npz", "b.npz", "c.npz")]
+    assert main(["replay", *recs, "--rules", str(edited), "--exercise", "bicep_curl", "--changed",
+                 "--workers", "2"]) == 1
+    cap = capsys.readouterr()
+    out = cap.out.splitlines()
+    assert out[0].startswith(f"{recs[0]}: bicep_curl, ") and " *  4 " in cap.out
+    assert out[-1] == ("3 recordings: 1 changed (0 now counted, 1 no longer counted, 1 cues added, 0 cues removed), "
+                       "1 could not be replayed")
+    assert f"{recs[2]}: cannot load recording '{recs[2]}': not a landmark recording (not an npz file)" in out
+    assert cap.err.strip() == "coach: error: 1 of 3 recordings could not be replayed"
