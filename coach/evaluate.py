@@ -194,14 +194,14 @@ def stats(rows: Iterable[dict], error: Callable[[dict], int] = row_error) -> tup
 
 
 def clip_line(r: dict, error: Callable[[dict], int] = row_error) -> str:
-    head = f"{r['clip'][:54]:54s} {r['exercise'][:24]:24s}"
+    head = f"{r['clip'][:54]:54s} {r['exercise'][:26]:26s}"
     if r.get("counted") is None:
         why = r.get("skipped") or f"ERROR {r.get('error', 'not scored')}"
         return f"{head} {'-' if r.get('truth') is None else r['truth']:>5} {'-':>7} {'-':>8} {'-':>5}  {why}"
     return f"{head} {r['truth']:5d} {r['counted']:7d} {r['attempts']:8d} {error(r):+5d}"
 
 
-HEADER = f"{'clip':54s} {'exercise':24s} {'truth':>5s} {'counted':>7s} {'attempts':>8s} {'error':>5s}"
+HEADER = f"{'clip':54s} {'exercise':26s} {'truth':>5s} {'counted':>7s} {'attempts':>8s} {'error':>5s}"
 
 
 def group_table(rows: list[dict], key: str, error: Callable[[dict], int] = row_error) -> list[str]:

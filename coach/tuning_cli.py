@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import Optional
 
 from .engines import add_engine_options, engine_from_args
@@ -180,6 +181,7 @@ def cmd_eval(args) -> int:
         raise UsageError(f"nothing to score in {args.labels}" + (f" ({len(left)} clips not scored)" if left else ""))
     engine = engine_from_args(args)
     rows = []
+    t0 = time.monotonic()
     if not args.json:
         print(E.HEADER)
     for row in E.run(tasks, engine):
@@ -201,7 +203,7 @@ def cmd_eval(args) -> int:
             "mean_abs_error": mae if n else None}, "engine": engine.describe()}, ensure_ascii=False))
     else:
         print("\n".join(E.summary_lines(rows_all)))
-        print(f"(on {engine.describe()})")
+        print(f"({len(rows)} clips in {time.monotonic() - t0:.1f} s on {engine.describe()})")
     return 1 if any(r.get("error") for r in rows) else 0
 
 
