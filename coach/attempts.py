@@ -80,11 +80,27 @@ SETTLE_MAX_S = 1.0
 # Known frames in a row the measure must be a turn above rest before an attempt starts (debounce:
 # one jittery sample is not a movement). Raise for very noisy measures; 2 costs one frame.
 START_FRAMES = 2
+# A stroke still (within `noise`) this long (s) on its way out, before its far stage, that then goes
+# further out was a change of position (kneeling, then on all fours), not an attempt: the next
+# stroke starts where the member settled. Lower it and a slow member's pause on the way down
+# splits their rep; raise it and settling into position counts as the start of a rep.
+POSITION_S = 2.0
+# The stream's end: an attempt at the far stage whose measure still moved out over the last END_S
+# seconds at more than GOING_SHARE of its mean speed out is still on its way out, not at its far
+# end (a clip cut mid-pull), and is not counted; one that has slowed down to its far end is.
+# Raise GOING_SHARE to count more such last attempts; END_S spans a few frames at 15 fps.
+END_S = 0.2
+GOING_SHARE = 0.5
 # A gap of unknown values longer than this (s) on the way back means the return was not seen.
 GAP_S = 0.3
 # The primary measure must be unknown this long (s) before the fallback measure takes over, and
 # known again this long before it takes back. Raise if the counter switches back and forth.
 FALLBACK_S = 1.0
+# When the fallback takes over, it is followed from the moment the primary was last known, at
+# most this long back (s): the frames in between are replayed, so the switch's own debounce
+# (FALLBACK_S) hides nothing: a squat whose ankles leave the picture on the way down is seen
+# going down on the hip angle. Keep it above FALLBACK_S; raise it together with FALLBACK_S.
+REPLAY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -146,6 +162,10 @@ class AttemptCounter:
         self._recent: deque[float] = deque(maxlen=3)  # the last known values (travel units)
         self._conf_n = 0  # OUT: known frames in a row the stroke has been big enough
         self._leave_t = 0.0
+        self._mid_rep_peak: Optional[float] = None  # REST: peak of a stream's unanchored first stroke
+        self._plateau_y = 0.0  # OUT: where the stroke last moved by more than `noise`, and when
+        self._plateau_t = 0.0
+        self._plateau_last = 0.0  # OUT: the last value within `noise` of it (where they settled)
         self.personal = personal
         self._rest: Optional[float] = None
         self._range: Optional[float] = None
@@ -160,6 +180,9 @@ class AttemptCounter:
         self._seen_t: dict[str, float] = {}  # measure -> last time it was known (fallback)
         self._known_since: dict[str, float] = {}  # measure -> known without a gap since
         self._required: Optional[bool] = None  # `require` this attempt: None never known, then ever true
+        self._frames: deque[tuple[float, Mapping[str, float]]] = deque()  # recent (t, values), fallback only
+        self._trail: deque[tuple[float, float]] = deque()  # known (t, travel) of the last STILL_S
+        self._replaying = False
 
     # ------------------------------------------------------------------ queries (RepCounter's)
     @property
@@ -272,6 +295,7 @@ class AttemptCounter:
             events.append(self._event("phase", t))
 
     def _rest_at(self, y: float, t: float) -> None:
+        self._mid_rep_peak = None
         self._above = 0
         self._recent.clear()  # the rest point's median starts afresh here
         self._low, self._low_t = y, t
@@ -282,9 +306,11 @@ class AttemptCounter:
         self.hold_elapsed = 0.0
 
     def _begin(self, t: float, events: list[RepEvent]) -> None:
+        self._mid_rep_peak = None
         self._start = self._low
         self._begun = True
         self._conf_n = 0
+        self._plateau_y, self._plateau_t, self._plateau_last = self._low, t, self._low
         # when the member left rest (not when rest began): the last frame near the low point
         self.rep_start = max(self._leave_t, self._low_t)
         self._confirmed = False
@@ -354,6 +380,10 @@ class AttemptCounter:
     def step(self, t: float, values: Mapping[str, float]) -> list[RepEvent]:
         """Advance to time ``t`` (seconds) with this frame's measure values (NaN = unknown)."""
         events: list[RepEvent] = []
+        if self.rng.fallback and not self._replaying:
+            self._frames.append((t, values))
+            while self._frames and t - self._frames[0][0] > REPLAY_S + EPS_S:
+                self._frames.popleft()
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
         r, spec = self.rng, self.spec
@@ -372,7 +402,17 @@ class AttemptCounter:
                 self._rest_at(math.inf, t)
             return events
         self.gated_since = None
-        self._pick_measure(t, values)
+        since = None if self._replaying else self._pick_measure(t, values)
+        if since is not None:  # a new measure: follow it from when the old one stopped telling
+            self._replaying = True
+            try:
+                for tf, vf in list(self._frames):
+                    if since - EPS_S <= tf < t - EPS_S:
+                        events += self.step(tf, vf)
+            finally:
+                self._replaying = False
+            dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+            self._last_t = t
         v = values.get(self.measure, math.nan)
         self._values = values
         if v is None or math.isnan(v):
@@ -380,6 +420,9 @@ class AttemptCounter:
         self._prev_known_t, self._known_t = self._known_t, t
         y = self.sign * v
         self._recent.append(y)
+        self._trail.append((t, y))
+        while self._trail and t - self._trail[0][0] > STILL_S + EPS_S:
+            self._trail.popleft()
         if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._base() + self.required):
             # `require` is judged at the far end only (past the count point): the feet apart at
@@ -409,6 +452,8 @@ class AttemptCounter:
             self._pre(y, t, dt, events)
             return events
         if self.stage == REST:
+            if self._mid_rep_peak is not None and self._mid_rep_back(y, t, events):
+                return events
             if y <= self._low + self.rng.noise:
                 self._leave_t = t
             # the rest point follows the median of the last 3 values, not single samples: a
@@ -444,11 +489,13 @@ class AttemptCounter:
         self._back(y, t, events)
         return events
 
-    def _pick_measure(self, t: float, values: Mapping[str, float]) -> None:
+    def _pick_measure(self, t: float, values: Mapping[str, float]) -> Optional[float]:
         """The rule file's measure for the current camera view (by_view), or its fallback while
         that one cannot be seen; switched only between attempts. A new measure has its own
         scale: the member's rest and range are learnt again (a profile, made for the main
-        measure, no longer applies)."""
+        measure, no longer applies). Returns, on a switch to the fallback, the time from which
+        the fallback is to be followed (see REPLAY_S); else None."""
+        since = None
         if self.view:
             self._preferred = self.rng.by_view.get(self.view, self.rng.measure)
         want = self._preferred
@@ -468,8 +515,12 @@ class AttemptCounter:
                 want = fb  # the primary must be back for FALLBACK_S before it takes over again
             elif lost and fb_ok:
                 want = fb
+            if want == fb:
+                # from when the primary was last seen: it has decided nothing since (unknown never
+                # advances an attempt). Not on the way back, when the fallback has been counting.
+                since = max(self._seen_t[self._preferred], t - REPLAY_S)
         if want == self.measure or self.in_rep:
-            return
+            return None
         self.measure = want
         self._starts.clear()
         self._travels.clear()
@@ -477,6 +528,7 @@ class AttemptCounter:
         self._rescale()
         if self.stage is not None:
             self.stage = None  # like a new stream: PRE again on the next known value
+        return since
 
     def _pre(self, y: float, t: float, dt: float, events: list[RepEvent]) -> None:
         """The stream's first moments, before any rest has been seen (see TRUST_S, STILL_S)."""
@@ -522,6 +574,24 @@ class AttemptCounter:
             self._settle_home, self._settle_t = y, t
             self._rest_at(y, t)
 
+    def _mid_rep_back(self, y: float, t: float, events: list[RepEvent]) -> bool:
+        """REST after a stream's unanchored first stroke too small to be an attempt: once the
+        measure has come a full rep's way back from that stroke's peak, the stream began mid-rep
+        and this is its rep (as PRE counts one); True if it was counted."""
+        if self._mid_rep_peak - y < self.required:
+            return False
+        self._peak, self._mid_rep_peak = self._mid_rep_peak, None
+        self._start, self._anchored, self._begun = self._low, False, True
+        self._required = None
+        self._confirmed = False  # _go(BACK) confirms and counts the attempt
+        self.rep_start = self._first_t
+        self._go(BACK, t, events)
+        self._close(t, events)
+        self.stage = SETTLE
+        self._settle_home, self._settle_t = y, t
+        self._rest_at(y, t)
+        return True
+
     def _settle(self, y: float, t: float, events: list[RepEvent]) -> None:
         """After a decided rep: at rest once within a turn of home, or when the next stroke starts."""
         if y < self._low:
@@ -534,6 +604,21 @@ class AttemptCounter:
             self._out(y, t, events)
 
     def _out(self, y: float, t: float, events: list[RepEvent]) -> None:
+        if abs(y - self._plateau_y) > self.rng.noise:
+            if y > self._plateau_y and self._prev_known_t - self._plateau_t >= POSITION_S - EPS_S:
+                # still for POSITION_S on the way out, and now further out: the member settled in
+                # a new position there (kneeling, then on all fours); this stroke is not an
+                # attempt, and the next starts from where they settled
+                if self._confirmed:
+                    self.attempts -= 1
+                self._go(REST, t, events)
+                self._confirmed = False
+                self._rest_at(self._plateau_last, self._prev_known_t)
+                self._begin(t, events)
+                self._out(y, t, events)
+                return
+            self._plateau_y, self._plateau_t = y, t
+        self._plateau_last = y
         if y > self._peak:
             self._peak = y
         base = self._base()
@@ -559,8 +644,14 @@ class AttemptCounter:
             return
         if y < self._peak - self.turn:  # turned back before the count point
             if not self._confirmed:  # not an attempt: say nothing
+                # ...but a stream that began mid-rep and showed only the end of its way out
+                # (how much of it falls after TRUST_S depends on the member's speed) still counts
+                # if its way back is a full rep, as in PRE (see _mid_rep_back)
+                mid_rep = (self._peak if not self._anchored and self.hold_idx is None
+                           and self._peak - self._first_y >= self.turn else None)
                 self._go(REST, t, events)
                 self._rest_at(y, t)
+                self._mid_rep_peak = mid_rep
                 return
             msg = self.rng.short_message or self.spec.incomplete_message
             need = self.count_point()
@@ -625,6 +716,18 @@ class AttemptCounter:
             self._begin(t, events)
             self._out(y, t, events)
 
+    def _still_going_out(self) -> bool:
+        """The measure still moves out over the last END_S at more than GOING_SHARE of this
+        attempt's mean speed out (from its start to now): it has not reached its far end."""
+        if self.rep_start is None or not self._trail:
+            return False
+        t1, y1 = self._trail[-1]
+        t0, y0 = next(((a, b) for a, b in self._trail if t1 - a <= END_S + EPS_S), self._trail[-1])
+        base = self._base()
+        if t1 - t0 < EPS_S or base is None or t1 - self.rep_start < EPS_S:
+            return False
+        return (y1 - y0) / (t1 - t0) > GOING_SHARE * (y1 - base) / (t1 - self.rep_start)
+
     def _close(self, t: float, events: list[RepEvent]) -> None:
         """Back at rest after reaching the far end: count, or say why not."""
         duration = t - (self.rep_start if self.rep_start is not None else t)
@@ -652,10 +755,14 @@ class AttemptCounter:
 
     def finish(self, t: float) -> list[RepEvent]:
         """The stream ended at ``t`` (the member stopped, or the clip was cut): an attempt that
-        had reached the count point counts (at the top, or on its way back). The dev clips'
+        had reached the far end counts: stopped there, or on its way back. The dev clips'
         labels mostly count such a last rep (3 clips) but not always (a curtsy lunge cut
-        halfway back up). Holds count only when held (decided while they run)."""
+        halfway back up). One still going out at its own pace (see GOING_SHARE) is cut on its way
+        out: not a rep yet, nothing said (a clip ending mid-pull). Holds count only when held
+        (decided while they run): a hold cut by the end is unknown, and unknown never counts."""
         if self.stage not in (FAR, BACK) or self.counted or self.spec.hold is not None:
+            return []
+        if self.stage == FAR and self._still_going_out():
             return []
         events: list[RepEvent] = []
         self._close(t, events)

@@ -1,8 +1,10 @@
 """Frame sources (webcam, video file, image folder) and an mp4 writer: the OpenCV adapter.
 
 ``cv2`` is imported here (and in the rendering module) only. The webcam source is the one place
-in the program that reads the clock (``time.monotonic``); files and folders get their time from
-the frame index (``t = index / fps``), so analysing a file is reproducible.
+in the program that reads the clock (``time.monotonic``). A video file's frames get the container's
+own timestamps (so variable-frame-rate phone videos keep their true timing; index / fps only
+where the container gives none), an image folder ``t = index / fps``: analysing a file is
+reproducible.
 
 Every source yields :class:`coach.types.Frame` objects: ``image`` (H, W, 3) uint8 BGR exactly as
 captured (never mirrored), ``t`` in seconds since the source started, ``index`` 0-based.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -26,7 +29,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .errors import CaptureError
+from .errors import CaptureError, OutputError
 from .types import Frame
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -44,6 +47,20 @@ WEBCAM_MAX_FAILED_READS = 30
 # Webcam: seconds to wait for the capture thread to stop on close(). Raise it if a slow driver
 # warns about releasing a camera that is still being read; lowering it makes Ctrl-C snappier.
 WEBCAM_JOIN_TIMEOUT_S = 2.0
+# A container timestamp within this many seconds of index / fps is taken as exactly index / fps
+# (constant-frame-rate files then replay bit for bit as before). Timestamps are kept as they are
+# beyond it. 1 ms is far below a frame period; raising it would blur real frame-rate changes.
+CFR_SNAP_S = 0.001
+# Image files larger than this (bytes) are skipped as unreadable rather than loaded: a video
+# frame is a few MB at most. Raise it for huge scans; it bounds memory per frame.
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
+# The annotated video stops (kept readable, the session ends with an error) when the disk that
+# holds it has less free space than this (bytes): the mp4 index is written at the end and needs
+# room, so a full disk would otherwise leave an unreadable file. Lower it for tiny SD cards;
+# raise it if other programs fill the same disk quickly.
+VIDEO_DISK_RESERVE_BYTES = 16_000_000
+# Free space is checked every this many frames written (a statvfs call; cheap).
+VIDEO_SPACE_CHECK_EVERY = 15
 
 
 def _one_line(text: str) -> str:
@@ -62,6 +79,8 @@ class FrameSource:
         is_live: True for a webcam.
         warnings: one-line notes about things that were worked around (missing fps,
             unreadable images, early end of a video); the caller may show them.
+        complete: False once frames were lost (a video that ended early or had undecodable
+            frames, an unreadable image in a folder): results then cover less than the input.
     """
 
     name: str
@@ -72,6 +91,7 @@ class FrameSource:
 
     def __init__(self) -> None:
         self.warnings: list[str] = []
+        self.complete = True
         self._closed = False
 
     def _frames(self) -> Iterator[Frame]:  # pragma: no cover - abstract
@@ -137,7 +157,8 @@ class _QuietOpenCV:
 
 
 class VideoFileSource(FrameSource):
-    """Frames of a video file; ``t = index / fps`` with fps from the container."""
+    """Frames of a video file, timed by the container's own timestamps (``CAP_PROP_POS_MSEC``);
+    ``t = index / fps`` where the container gives none (or not increasing ones)."""
 
     is_live = False
 
@@ -169,13 +190,31 @@ class VideoFileSource(FrameSource):
         self.frame_count = int(count) if count and math.isfinite(count) and count > 0 else None
         self.size = (int(first.shape[1]), int(first.shape[0]))
         self._display = display
+        self._last_t: Optional[float] = None
+        self._first_t = self._time(0)
+
+    def _time(self, index: int) -> float:
+        """Seconds of the frame just read: the container's timestamp when it has one that moves
+        forward, else the previous frame's time + 1 / fps (index / fps from the start)."""
+        ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+        t = ms / 1000.0 if isinstance(ms, float) and math.isfinite(ms) and ms >= 0 else None
+        nominal = index / self.fps
+        prev = self._last_t
+        if t is None or (prev is not None and t <= prev) or (prev is None and index > 0):
+            t = nominal if prev is None else prev + 1.0 / self.fps
+        if abs(t - nominal) <= CFR_SNAP_S:
+            t = nominal
+        self._last_t = t
+        return t
 
     def _frames(self) -> Iterator[Frame]:
         index = 0
+        read = 0
         if self._first is not None:
             image, self._first = self._first, None
-            yield Frame(image=image, t=index / self.fps, index=index)
+            yield Frame(image=image, t=self._first_t, index=index)
             index += 1
+            read += 1
         while not self._closed:
             ok, image = self._cap.read()
             if not ok:
@@ -183,14 +222,17 @@ class VideoFileSource(FrameSource):
             image = _as_bgr(image)
             if image is None:
                 self.warnings.append(f"video '{self._display}': skipped undecodable frame {index}")
+                self.complete = False
                 index += 1
                 continue
-            yield Frame(image=image, t=index / self.fps, index=index)
+            yield Frame(image=image, t=self._time(index), index=index)
             index += 1
+            read += 1
         if not self._closed and self.frame_count is not None and index < self.frame_count - 1:
             # Containers often over-count by one; a bigger gap means a truncated/corrupt file.
+            self.complete = False
             self.warnings.append(
-                f"video '{self._display}' ended after {index} of {self.frame_count} frames (file may be truncated)"
+                f"video '{self._display}' ended after {read} of {self.frame_count} frames: the file may be truncated"
             )
 
     def close(self) -> None:
@@ -244,16 +286,20 @@ class ImageFolderSource(FrameSource):
         self.size = (int(self._first[1].shape[1]), int(self._first[1].shape[0]))
 
     def _read(self, file: Path) -> Optional[np.ndarray]:
+        image = None
         with _QuietOpenCV():
             try:
-                # np.fromfile + imdecode also handles non-ASCII paths on Windows.
-                data = np.fromfile(str(file), dtype=np.uint8)
-                image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-            except (OSError, cv2.error):
+                if file.stat().st_size <= MAX_IMAGE_BYTES:
+                    # np.fromfile + imdecode also handles non-ASCII paths on Windows.
+                    data = np.fromfile(str(file), dtype=np.uint8)
+                    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+            except (OSError, cv2.error, ValueError, MemoryError):
                 image = None
         image = _as_bgr(image) if image is not None else None
         if image is None:
-            self.warnings.append(f"skipped unreadable image '{file.name}'")
+            self.complete = False
+            n = self._files.index(file) + 1 if file in self._files else 0
+            self.warnings.append(f"skipped unreadable image '{file.name}' ({n} of {len(self._files)})")
         return image
 
     def _frames(self) -> Iterator[Frame]:
@@ -398,27 +444,35 @@ def open_source(spec: Union[str, int, os.PathLike], *, folder_fps: float = 30.0)
         raise CaptureError(f"no such file: '{display}'")
     if not os.access(path, os.R_OK):
         raise CaptureError(f"cannot read video '{display}': permission denied")
+    if path.is_fifo() or path.is_socket():  # would block, or never end
+        raise CaptureError(f"cannot read video '{display}': not a regular file")
     return VideoFileSource(path, display)
 
 
 class VideoWriter:
     """Write BGR frames to an mp4 file ('mp4v' codec) that OpenCV can read back.
 
-    path: output file (written directly, so a crash keeps the frames written so far; the
-        container index may then be missing, which most players tolerate).
+    path: the output file. Frames go to a hidden temporary file in the same folder
+        (``outputs.partial_name``); ``close`` finishes it, checks that every frame written can
+        be read back, marks it as made by the coach (``outputs.mark_video``) and renames it to
+        ``path``, so ``path`` never holds half a video.
     fps: frames per second of the output.
     size: (width, height) in pixels; frames of another size are resized to it (OpenCV would
         otherwise drop them silently).
-    Raises CaptureError("cannot write video '<path>'...") when the file cannot be opened.
+    Raises CaptureError("cannot write video '<path>'...") when the file cannot be opened, and
+    OutputError from ``write`` when the disk is nearly full (VIDEO_DISK_RESERVE_BYTES): the
+    frames written so far are then finished into a readable video by ``close``. ``close``
+    raises OutputError when the video could not be completed (nothing is left under ``path``).
     """
 
     FOURCC = "mp4v"
 
     def __init__(self, path: Union[str, os.PathLike], fps: float, size: tuple[int, int]) -> None:
+        from .outputs import partial_name
         self.path = Path(path)
         self.frames_written = 0
         self._writer = None
-        display = os.fspath(path)
+        self.display = display = os.fspath(path)
         if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
             raise CaptureError(f"cannot write video '{display}': frame rate must be positive, got {fps}")
         w, h = int(size[0]), int(size[1])
@@ -428,12 +482,35 @@ class VideoWriter:
             raise CaptureError(f"cannot write video '{display}': folder '{self.path.parent}' does not exist")
         self.fps = float(fps)
         self.size = (w, h)
+        self.partial = partial_name(self.path, suffix_last=True)
+        self._check_space()
         with _QuietOpenCV():
-            writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self.FOURCC), self.fps, self.size)
+            writer = cv2.VideoWriter(str(self.partial), cv2.VideoWriter_fourcc(*self.FOURCC), self.fps, self.size)
         if not writer.isOpened():
             writer.release()
+            self._discard()
             raise CaptureError(f"cannot write video '{display}'")
         self._writer = writer
+
+    def _free(self) -> Optional[int]:
+        try:
+            return shutil.disk_usage(str(self.path.parent)).free
+        except OSError:
+            return None
+
+    def _check_space(self) -> None:
+        free = self._free()
+        if free is not None and free < VIDEO_DISK_RESERVE_BYTES:
+            kept = (f"the {self.frames_written} frames written are kept" if self.frames_written
+                    else "no frames were written")
+            raise OutputError(f"cannot write video '{self.display}': the disk is nearly full "
+                              f"({free / 1e6:.1f} MB free, {VIDEO_DISK_RESERVE_BYTES / 1e6:.0f} MB needed); {kept}")
+
+    def _discard(self) -> None:
+        try:
+            self.partial.unlink()
+        except OSError:
+            pass
 
     def write(self, image_bgr: np.ndarray) -> None:
         """Append one (H, W, 3) uint8 BGR frame; resized to ``size`` if it differs."""
@@ -442,16 +519,42 @@ class VideoWriter:
         image = _as_bgr(image_bgr)
         if image is None:
             raise ValueError(f"VideoWriter.write needs an (H,W,3) uint8 image, got {getattr(image_bgr, 'shape', None)}")
+        if self.frames_written % VIDEO_SPACE_CHECK_EVERY == 0 and self.frames_written:
+            self._check_space()
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
         self._writer.write(image)
         self.frames_written += 1
 
+    def _readable_frames(self) -> int:
+        with _QuietOpenCV():
+            cap = cv2.VideoCapture(str(self.partial))
+            try:
+                n = cap.get(cv2.CAP_PROP_FRAME_COUNT) if cap.isOpened() else 0
+            finally:
+                cap.release()
+        return int(n) if n and math.isfinite(n) else 0
+
     def close(self) -> None:
-        """Finish the file. Safe to call twice."""
+        """Finish the file and give it its final name. Safe to call twice."""
         writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.release()
+        if writer is None:
+            return
+        writer.release()
+        from .outputs import mark_video
+        readable = self._readable_frames() if self.frames_written else 0
+        if self.frames_written and readable < self.frames_written:
+            free = self._free()
+            full = free is not None and free < max(VIDEO_DISK_RESERVE_BYTES, 1 << 20)
+            cause = "no space left on device" if full else "the video encoder could not finish it"
+            self._discard()
+            raise OutputError(f"cannot write video '{self.display}': {cause}; the video was not saved")
+        try:
+            mark_video(self.partial)
+            os.replace(self.partial, self.path)
+        except OSError as exc:
+            self._discard()
+            raise OutputError(f"cannot write video '{self.display}': {exc.strerror or exc}") from None
 
     def __enter__(self) -> "VideoWriter":
         return self

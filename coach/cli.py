@@ -1,20 +1,26 @@
-"""Command line: `coach run|analyze|list|demo|check-rules|schema` (and the tuning loop's
-`extract|replay|explain|eval`, coach.tuning_cli).
+"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema` (and the tuning
+loop's `extract|replay|explain|eval`, coach.tuning_cli).
 
-Exit codes: 0 ok, 1 runtime failure (file, camera, video, model), 2 usage or rule-file error.
-User errors print one line (rule-file errors: one line per problem), never a traceback.
+Exit codes (README, "Exit codes"): 0 ok; 1 runtime failure (file, camera, video, model, an output
+that could not be written); 2 usage error or an input file to fix (rule file, profile,
+calibration file, recording); 3 the analysis covers less than the whole input (truncated or
+damaged video, unreadable image, cut recording); 128 + N stopped by signal N (130 Ctrl-C,
+143 SIGTERM, 129 SIGHUP), outputs saved. User errors print one line (rule-file errors: one
+line per problem), never a traceback.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__
-from .errors import CoachError, RuleFileError, UsageError
+from .errors import EXIT_INCOMPLETE, CoachError, OutputError, RuleFileError, UsageError
+from .shutdown import SHUTDOWN
 
 log = logging.getLogger("coach")
 
@@ -36,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--lang", choices=LANGS, default="en", help="language of cues (default en)")
         sp.add_argument("--profile", metavar="NAME", help="your personal range (from 'coach calibrate'): a name "
                         "in the data folder ($COACH_HOME/profiles) or a .toml path")
+        sp.add_argument("--force", action="store_true", help="replace an existing --output or --record file "
+                        "the coach did not make (never the input)")
 
     r = sub.add_parser("run", help="coach an exercise live (webcam) or on a video")
     r.add_argument("exercise", help="exercise id (see 'coach list') or path to a rule file")
@@ -60,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--output", default="coach_demo.mp4", metavar="FILE.mp4", help="annotated video (default coach_demo.mp4)")
     d.add_argument("--lang", choices=LANGS, default="en")
     d.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    d.add_argument("--force", action="store_true", help="replace an existing --output file the coach did not make")
 
     c = sub.add_parser("check-rules", help="validate rule files (default: the exercise library)")
     c.add_argument("paths", nargs="*", help="rule files or folders")
@@ -73,8 +82,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The program (argv None: the process's own arguments) or one command in process (argv
+    given, e.g. tests: the signal handlers are given back afterwards)."""
+    SHUTDOWN.install()  # Ctrl-C, SIGTERM and SIGHUP stop every command cleanly (coach.shutdown)
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:  # the process ends now with this exit code: a late signal changes nothing
+            SHUTDOWN.ignore()
+        else:
+            SHUTDOWN.restore()
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        return SHUTDOWN.exit_code()
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="coach: %(message)s", stream=sys.stderr)
     if not args.command:
@@ -89,13 +114,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except CoachError as e:
         print(f"coach: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a signal before the first frame (or after the last): nothing to save
         print("coach: stopped", file=sys.stderr)
-        return 130
+        return SHUTDOWN.exit_code()
     except BrokenPipeError:  # e.g. `coach schema | head`: the reader left, nothing to report
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except RecursionError:  # a bug: inputs are depth-checked (coach.limits) before any parser
+        print("coach: internal error: RecursionError (run with -v for details)", file=sys.stderr)
+        return 1
     except Exception as e:  # a bug, not a user error: one line, the traceback only with -v
         if getattr(args, "verbose", False):
             raise
@@ -103,45 +130,105 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
 
 
+def json_safe(obj):
+    """``obj`` with every non-finite float (NaN, inf) replaced by None: JSON has no NaN, and
+    ``--json`` output is always valid JSON."""
+    import math
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def print_json(obj, **kw) -> None:
+    print(json.dumps(json_safe(obj), ensure_ascii=False, allow_nan=False, **kw))
+
+
 # ------------------------------------------------------------------------------ commands
 
+class _RecordingInput:
+    """A landmark recording seen as an input: its warnings and whether it is whole."""
+
+    def __init__(self, rec):
+        self.warnings = list(rec.warnings)
+        self.complete = rec.complete
+
+
+def _is_recording(spec: str) -> bool:
+    if spec.endswith((".npz", ".npz.part")):
+        return True
+    from .pose.recording import JOURNAL_MAGIC
+    if not os.path.isfile(spec):  # never open a pipe or a device just to look (it may block)
+        return False
+    try:
+        with open(spec, "rb") as f:
+            return f.read(len(JOURNAL_MAGIC)) == JOURNAL_MAGIC
+    except OSError:
+        return False
+
+
 def _open_pose_stream(spec: str, model: Optional[str], live_default: bool):
-    """(items iterator, closers, fps, size, name) for a camera/video/folder/recording."""
+    """(items iterator, closers, fps, size, name, recording or None, input) for a
+    camera/video/folder/recording; ``input`` has ``warnings`` and ``complete``."""
     from .runner import recording_items, video_items
-    if spec.endswith(".npz"):
+    if _is_recording(spec):
         from .pose.recording import load_recording
         rec = load_recording(spec)
-        return recording_items(rec), [], rec.fps, rec.image_size, Path(spec).name, rec
+        return recording_items(rec), [], rec.fps, rec.image_size, Path(spec).name, rec, _RecordingInput(rec)
     from .capture import open_source
     from .library import pipeline_params
     from .pose.landmarker import PoseEstimator
+    params = pipeline_params()  # checked before a camera or a file is opened
     source = open_source(spec)
     try:
-        est = PoseEstimator(model, live=source.is_live, **pipeline_params().section("pose"))
+        pose = params.pose
+        est = PoseEstimator(model, live=source.is_live, min_detection_confidence=pose.min_detection_confidence,
+                            min_presence_confidence=pose.min_presence_confidence,
+                            min_tracking_confidence=pose.min_tracking_confidence)
     except BaseException:
         source.close()
         raise
-    for w in source.warnings:
-        log.warning("%s", w)
-    return video_items(source, est), [source.close, est.close], source.fps, source.size, source.name, None
+    return video_items(source, est), [source.close, est.close], source.fps, source.size, source.name, None, source
+
+
+def _check_outputs(args, spec: str) -> None:
+    from .outputs import check_outputs
+    ex = getattr(args, "exercise", None)
+    inputs = [spec, ex if ex and (ex.endswith(".toml") or Path(ex).exists()) else None]
+    if getattr(args, "profile", None) and ("/" in args.profile or args.profile.endswith(".toml")):
+        inputs.append(args.profile)
+    check_outputs([("video", getattr(args, "output", None)), ("recording", getattr(args, "record", None))],
+                  inputs, force=getattr(args, "force", False))
 
 
 def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
     from .library import find_exercise, pipeline_params
     from .runner import Session, console_sink
     from .rules.schema import text
+    _check_outputs(args, spec)  # before anything is opened: nothing is touched when refused
     ex = find_exercise(args.exercise)
     params = pipeline_params()
-    items, closers, fps, size, name, rec = _open_pose_stream(spec, args.model, live_window)
-    sinks, closers = [], list(closers)
     personal = None
+    profile = None
     if getattr(args, "profile", None) and args.command != "calibrate":
-        from .profile import load_profile, personal_for
-        personal = personal_for(load_profile(args.profile), ex)
+        from .profile import load_profile
+        profile = load_profile(args.profile)
+    items, closers, fps, size, name, rec, source = _open_pose_stream(spec, args.model, live_window)
+    for w in source.warnings:
+        log.warning("%s", w)
+    sinks, closers = [], list(closers)
+    if profile is not None:
+        from .profile import personal_for
+        personal = personal_for(profile, ex)
         if personal is None:
             log.warning("profile '%s' has no range for %s: calibrating from this session", args.profile, ex.id)
     session = Session(ex, params, lang=args.lang, fps=None if spec.isdigit() else fps, source_name=name,
                       watch_rules=watch, personal=personal)
+    session.source = source
+    session.warned = len(source.warnings)
     title = text(ex.name, args.lang)
     try:
         if rec is not None and args.output:
@@ -167,8 +254,34 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
     return session, items, sinks, closers
 
 
+def _finish(session, summary: dict) -> dict:
+    """After a run: the input's late warnings on stderr, and ``complete``/``warnings`` in the summary."""
+    source = session.source
+    for w in source.warnings[session.warned:]:
+        log.warning("%s", w)
+    summary["warnings"] = list(source.warnings)
+    summary["complete"] = bool(source.complete) and not summary.get("interrupted") \
+        and not summary.get("output_errors")
+    return summary
+
+
+def _exit_code(summary: dict) -> int:
+    """The one rule for how a run ended (README, "Exit codes"): an output that could not be
+    written 1, stopped by a signal 128 + N, input incomplete 3, else 0."""
+    for e in summary.get("output_errors", ()):
+        print(f"coach: error: {e}", file=sys.stderr)
+    if summary.get("output_errors"):
+        return OutputError.exit_code
+    if summary.get("interrupted") and SHUTDOWN.requested:
+        return SHUTDOWN.exit_code()
+    if summary.get("complete") is False:
+        return EXIT_INCOMPLETE
+    return 0
+
+
 def _video_sink(path, fps, size, title, closers):
     from .capture import VideoWriter
+    from .errors import CaptureError
     from .render import draw_overlay
     state = {"w": None}
 
@@ -178,7 +291,10 @@ def _video_sink(path, fps, size, title, closers):
             return
         if state["w"] is None:
             h, w = image.shape[:2]
-            state["w"] = VideoWriter(path, fps or 30.0, (w, h))
+            try:
+                state["w"] = VideoWriter(path, fps or 30.0, (w, h))
+            except CaptureError as exc:
+                raise OutputError(str(exc)) from None
             closers.append(state["w"].close)
         state["w"].write(draw_overlay(image.copy(), r, title))
     return sink
@@ -186,7 +302,7 @@ def _video_sink(path, fps, size, title, closers):
 
 def _record_sink(path, fps, size, name, closers):
     from .pose.recording import RecordingWriter
-    state = {"w": None, "last_flush": None}
+    state = {"w": None}
 
     def sink(r, item):
         if state["w"] is None:
@@ -194,9 +310,6 @@ def _record_sink(path, fps, size, name, closers):
             state["w"] = RecordingWriter(path, fps or 30.0, (w, h), {"source": name, "coach_version": __version__})
             closers.append(state["w"].close)
         state["w"].append(item.t, item.index, item.pose)  # the raw pose: smoothing is re-done on replay
-        if state["last_flush"] is None or r.t - state["last_flush"] >= 5.0:  # flush every 5 s of session
-            state["w"].flush()
-            state["last_flush"] = r.t
     return sink
 
 
@@ -217,11 +330,14 @@ def cmd_run(args) -> int:
     from .runner import format_summary
     session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
                                               watch=True)
-    summary = session.run(items, sinks, closers)
-    print(format_summary(summary, args.lang))
-    if args.output:
+    summary = _finish(session, session.run(items, sinks, closers))
+    if summary["frames"]:
+        print(format_summary(summary, args.lang))
+    elif summary.get("interrupted"):
+        print("coach: stopped", file=sys.stderr)
+    if args.output and Path(args.output).exists() and not summary.get("output_errors"):
         print(f"annotated video: {args.output}")
-    return 0
+    return _exit_code(summary)
 
 
 def cmd_calibrate(args) -> int:
@@ -240,8 +356,11 @@ def cmd_calibrate(args) -> int:
     print(proto["instructions"].get(args.lang) or proto["instructions"]["en"], file=sys.stderr)
     session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
                                               watch=False)
-    summary = session.run(items, sinks, closers)
+    summary = _finish(session, session.run(items, sinks, closers))
     print(format_summary(summary, args.lang))
+    # The exit code says how the run ended (Ctrl-C is how a live calibration without a window
+    # ends); the profile is saved whenever enough reps counted.
+    code = _exit_code(summary)
     cal = session.coach.calibration()
     if cal is None or cal[3] < proto["min_reps"]:
         got = 0 if cal is None else cal[3]
@@ -250,20 +369,23 @@ def cmd_calibrate(args) -> int:
     when = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     path = save_entry(args.profile, session.coach.ex.id, Entry(measure, rest, rng, reps, when))
     print(f"profile {path}: {session.coach.ex.id} rest {rest:.4g}, range {rng:.4g} ({measure}, {reps} reps)")
-    return 0
+    return code
 
 
 def cmd_analyze(args) -> int:
     from .runner import format_summary
     session, items, sinks, closers = _session(args, args.video, live_window=False, console=False, watch=False)
-    summary = session.run(items, sinks, closers)
+    summary = _finish(session, session.run(items, sinks, closers))
     if summary["frames"] == 0:
+        if summary.get("interrupted") and SHUTDOWN.requested:
+            print("coach: stopped", file=sys.stderr)
+            return SHUTDOWN.exit_code()
         raise CoachError(f"no frames could be read from '{args.video}'")
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False))
+        print_json(summary)
     else:
         print(format_summary(summary, args.lang))
-    return 0
+    return _exit_code(summary)
 
 
 def cmd_list(args) -> int:
@@ -279,7 +401,7 @@ def cmd_list(args) -> int:
         except RuleFileError as e:
             rows.append({"id": ex_id, "error": e.problems[0]})
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print_json(rows, indent=1)
         return 0
     width = max((len(r["id"]) for r in rows), default=10)
     for r in rows:
@@ -316,6 +438,8 @@ def cmd_schema(args) -> int:
 
 def cmd_demo(args) -> int:
     from .demo import run_demo
+    from .outputs import check_outputs
+    check_outputs([("video", args.output)], [], force=args.force)
     return run_demo(args.output, lang=args.lang, as_json=args.json)
 
 

@@ -1,29 +1,32 @@
 """`coach demo`: the whole coaching pipeline with no camera and no download.
 
 An embedded, synthesised session of the upper-back routine (scapular squeezes, thread the
-needle, resisted rows; a few reps each with one deliberate form fault) is drawn as an avatar,
+needle, resisted rows; a few reps each with one deliberate form fault), shipped as small
+landmark recordings (``demo/*.npz``, made by ``tools/make_demo.py``), is drawn as an avatar,
 coached by the same engine as a live session, and written as an annotated video; the
 summaries are printed. It also builds (or verifies) the offline pose model bundle, so a fresh
 machine proves the MediaPipe adapter works without a network.
 """
 from __future__ import annotations
 
-import json
 import logging
+import sys
 import time
 from typing import Optional
 
 import numpy as np
 
-from .errors import CoachError
-from .library import find_exercise, pipeline_params
-from .motions import SCRIPTS
+from .errors import CoachError, OutputError
+from .shutdown import SHUTDOWN
+from .library import demo_dir, find_exercise, pipeline_params
+from .pose.recording import load_recording
 from .runner import Item, Session, format_summary
 from .rules.schema import text
 
 log = logging.getLogger("coach")
 
 ROUTINE = ("scapular_squeeze", "thread_the_needle", "resisted_row")
+FPS = 30.0  # frames per second of the demo recordings
 # Which rep (0-based) of each demo exercise carries a deliberate fault, and which fault.
 DEMO_FAULT_REP = 2
 ADVICE = {
@@ -56,40 +59,57 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
     except CoachError as e:  # the demo itself needs no model: report and go on
         model_line = f"pose model: NOT available ({e})"
     params = pipeline_params()
-    fps = 30.0
-    ids = [i for i in ROUTINE if i in SCRIPTS] or sorted(SCRIPTS)[:3]
+    ids = ROUTINE
     summaries = []
+    errors: list[str] = []
     writer: Optional[VideoWriter] = None
     try:
         for ex_id in ids:
+            if SHUTDOWN.requested:
+                break
             ex = find_exercise(ex_id)
-            script = SCRIPTS[ex_id]
-            size = (script.camera.width, script.camera.height)
+            rec = load_recording(demo_dir() / f"{ex_id}.npz")
+            fps = rec.fps
+            size = rec.image_size
             if writer is None:
                 writer = VideoWriter(output, fps, size)
-            fault = next((f for f in script.faults if f.check != "incomplete" and not f.timing and not f.base), None)
-            poses = script.poses(fault, seed=7, only_reps={DEMO_FAULT_REP}) if fault else script.poses(seed=7)
+            fault = rec.meta.get("injected_fault")
+            poses = rec.poses
             title = text(ex.name, lang)
             card = np.zeros((size[1], size[0], 3), np.uint8)
             put_text(card, title, (30, size[1] // 2 - 30), 40)
             put_text(card, text(ex.description, lang) if ex.description else "", (30, size[1] // 2 + 30), 20, (200, 200, 200))
-            for _ in range(int(fps * 1.5)):
-                writer.write(card)
+            with SHUTDOWN.in_phase("working"):
+                for _ in range(int(fps * 1.5)):
+                    writer.write(card)
             session = Session(ex, params, lang=lang, fps=fps, source_name=f"demo:{ex_id}")
 
             def sink(r, item, _title=title):
                 writer.write(draw_overlay(item.image, r, _title))
             s = session.run(_avatar_items(poses, size, fps), [sink])
-            s["injected_fault"] = {"check": fault.check, "rep": DEMO_FAULT_REP + 1} if fault else None
+            s["injected_fault"] = dict(fault) if fault else None
             summaries.append(s)
+            errors.extend(s.get("output_errors", ()))
+            if errors or s.get("interrupted"):
+                break
+    except OutputError as exc:
+        errors.append(str(exc))
     finally:
         if writer is not None:
-            writer.close()
+            SHUTDOWN.phase = "saving"
+            try:
+                writer.close()
+            except OutputError as exc:
+                errors.append(str(exc))
     elapsed = time.perf_counter() - started
+    code = 1 if errors else SHUTDOWN.exit_code() if SHUTDOWN.requested else 0
+    for e in dict.fromkeys(errors):
+        print(f"coach: error: {e}", file=sys.stderr)
     if as_json:
-        print(json.dumps({"video": output, "seconds_to_run": round(elapsed, 2), "exercises": summaries},
-                         ensure_ascii=False))
-        return 0
+        from .cli import print_json
+        print_json({"video": output if not errors else None, "seconds_to_run": round(elapsed, 2),
+                    "complete": code == 0, "exercises": summaries})
+        return code
     print("Form Coach demo: the upper-back routine, synthesised and coached (no camera needed)")
     print(model_line)
     for s in summaries:
@@ -103,5 +123,6 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
     print()
     for line in ADVICE.get(lang, ADVICE["en"]):
         print(line)
-    print(f"\nannotated video: {output}  ({elapsed:.1f} s to run)")
-    return 0
+    if not errors:
+        print(f"\nannotated video: {output}  ({elapsed:.1f} s to run)")
+    return code

@@ -1,8 +1,20 @@
 """Errors the user can cause and fix. The CLI prints each as one line and exits non-zero.
 
-Exit codes: 1 for runtime failures (files, camera, video, model), 2 for usage and rule-file errors.
+Exit codes (the README's table is the user's copy): 1 runtime failures (files, camera, video,
+model, an output that could not be written), 2 usage errors and input files the user must fix
+(rule files, profiles, calibration files, recordings that are not valid), 3 an analysis that
+completed on less than the whole input (see :data:`EXIT_INCOMPLETE`), 128 + N stopped by signal N
+(see :mod:`coach.shutdown`).
 """
 from __future__ import annotations
+
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+# The input ended early or had frames that could not be read (truncated or damaged video, an
+# unreadable image in a folder, a damaged recording): the results cover only what was read.
+EXIT_INCOMPLETE = 3
 
 
 class CoachError(Exception):
@@ -24,7 +36,14 @@ class PoseModelError(CoachError):
 
 
 class RecordingError(CoachError):
-    """A landmark recording is missing or malformed."""
+    """A landmark recording is missing or malformed (a file the user must fix or replace: exit 2)."""
+
+    exit_code = 2
+
+
+class OutputError(CoachError):
+    """An output (annotated video, landmark recording) could not be written: the disk is full,
+    the folder vanished... The message names the file, the cause and what was kept."""
 
 
 class RuleFileError(CoachError):

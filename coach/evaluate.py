@@ -127,19 +127,27 @@ def summarise(task: EvalTask) -> dict:
             rec = task.transform(rec)
         return Session(ex, pipeline_params(), fps=rec.fps, source_name=Path(task.source).name).run(recording_items(rec))
     from .capture import open_source
-    from .pose.landmarker import PoseEstimator
     from .runner import video_items
     params = pipeline_params()
     source = open_source(task.source)
     est = None
     try:
-        est = PoseEstimator(None, live=False, **params.section("pose"))
+        est = pose_estimator(None, params)
         session = Session(ex, params, fps=source.fps, source_name=source.name)
         return session.run(video_items(source, est))
     finally:
         source.close()
         if est is not None:
             est.close()
+
+
+def pose_estimator(model, params):
+    """A PoseEstimator for a video file with the pipeline's pose settings (as `coach analyze`)."""
+    from .pose.landmarker import PoseEstimator
+    pose = params.pose
+    return PoseEstimator(model, live=False, min_detection_confidence=pose.min_detection_confidence,
+                         min_presence_confidence=pose.min_presence_confidence,
+                         min_tracking_confidence=pose.min_tracking_confidence)
 
 
 def score_task(_state: Any, task: EvalTask) -> dict:

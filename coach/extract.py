@@ -86,7 +86,7 @@ def extract_one(state: Any, job: ExtractJob) -> dict:
     from .capture import open_source
     from .errors import CoachError
     from .library import pipeline_params
-    from .pose.landmarker import PoseEstimator
+    from .evaluate import pose_estimator
     from .pose.recording import save_recording
     t0 = time.perf_counter()
     row: dict[str, Any] = {"video": job.video, "recording": job.out}
@@ -96,7 +96,7 @@ def extract_one(state: Any, job: ExtractJob) -> dict:
     source = est = None
     try:
         source = open_source(job.video)
-        est = PoseEstimator(job.model, live=False, **pipeline_params().section("pose"))
+        est = pose_estimator(job.model, pipeline_params())
         poses, times, indices = [], [], []
         progress = state.get("progress") if isinstance(state, dict) else None
         for frame in source:

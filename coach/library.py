@@ -5,18 +5,11 @@ Installed wheels carry them in ``coach/_data/``; a source checkout uses the repo
 """
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-from .errors import RuleFileError, UsageError
-from .rules.loader import load_exercise
+from .config import PipelineConfig
+from .errors import UsageError
+from .rules.loader import load_exercise, read_toml_file
 from .rules.schema import Exercise
 
 _PKG = Path(__file__).resolve().parent
@@ -31,6 +24,11 @@ def _data_dir(name: str) -> Path:
 
 def exercises_dir() -> Path:
     return _data_dir("exercises")
+
+
+def demo_dir() -> Path:
+    """The demo's landmark recordings (demo/ in a checkout, coach/_data/demo in a wheel)."""
+    return _data_dir("demo")
 
 
 def calibration_dir() -> Path:
@@ -55,38 +53,21 @@ def find_exercise(name: str) -> Exercise:
     return load_exercise(f)
 
 
-@dataclass(frozen=True)
-class PipelineParams:
-    """calibration/pipeline.toml as nested dicts: section -> key -> value."""
-
-    values: dict[str, dict[str, Any]]
-
-    def section(self, name: str) -> dict[str, Any]:
-        return dict(self.values.get(name, {}))
-
-
 def calibration_protocol(path: Path | None = None) -> dict:
-    """calibration/protocol.toml, checked: min_reps (a whole number >= 1) and instructions (en, es)."""
+    """calibration/protocol.toml, checked (coach.rules.pipeline.PROTOCOL): min_reps (a whole
+    number 1-20) and instructions (en required)."""
+    from .rules.pipeline import parse_protocol
     path = path or calibration_dir() / "protocol.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"calibration protocol not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError([f"{path}: {exc}"]) from None
-    n, ins = data.get("min_reps"), data.get("instructions")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise RuleFileError([f"{path}: 'min_reps' expects a whole number >= 1, found {n!r}"])
-    if not isinstance(ins, dict) or not isinstance(ins.get("en"), str):
-        raise RuleFileError([f"{path}: [instructions] needs an English text: en = \"...\""])
-    return {"min_reps": n, "instructions": ins}
+    if not path.exists():
+        raise UsageError(f"calibration protocol not found: {path}")
+    return parse_protocol(read_toml_file(path, "calibration protocol"), str(path))
 
 
-def pipeline_params(path: Path | None = None) -> PipelineParams:
+def pipeline_params(path: Path | None = None) -> PipelineConfig:
+    """calibration/pipeline.toml, every key typed and range-checked (coach.rules.pipeline), as
+    the typed coach.config.PipelineConfig (a key left out keeps its default there)."""
+    from .rules.pipeline import parse_pipeline
     path = path or calibration_dir() / "pipeline.toml"
-    try:
-        return PipelineParams(tomllib.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise UsageError(f"pipeline parameters not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError([f"{path}: {exc}"]) from None
+    if not path.exists():
+        raise UsageError(f"pipeline parameters not found: {path}")
+    return PipelineConfig.from_sections(parse_pipeline(read_toml_file(path, "pipeline file"), str(path)))

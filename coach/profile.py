@@ -28,8 +28,9 @@ from typing import Mapping, Optional
 
 from .errors import RuleFileError, UsageError
 from .rules import schema as S
-from .rules.loader import _Ctx, _check_value, tomllib
-from .rules.tomlpos import did_you_mean, syntax_error
+from .limits import TextFileProblem, read_text
+from .rules.loader import _Ctx, _check_value, parse_toml
+from .rules.tomlpos import did_you_mean
 
 MAX_BYTES = 1_000_000  # a profile is a few lines; anything larger is not one
 
@@ -72,11 +73,9 @@ def profile_path(name: str) -> Path:
 
 def parse_profile(text: str, filename: str) -> dict[str, Entry]:
     """Validate a profile's text: every problem at once as file:line:col (RuleFileError)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, col, msg = syntax_error(exc, text)
-        raise RuleFileError([f"{filename}:{line}:{col}: not valid TOML: {msg}"]) from None
+    data, problems = parse_toml(text, filename)
+    if problems:
+        raise RuleFileError(problems)
     ctx = _Ctx(filename, text)
     out: dict[str, Entry] = {}
     for ex_id, table in data.items():
@@ -106,13 +105,13 @@ def parse_profile(text: str, filename: str) -> dict[str, Entry]:
 def load_profile(name: str) -> dict[str, Entry]:
     path = profile_path(name)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise UsageError(f"{path}: larger than {MAX_BYTES // 1000} kB: not a profile")
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_BYTES)
     except FileNotFoundError:
         raise UsageError(f"no profile '{name}' ({path}): create it with 'coach calibrate EXERCISE --profile {name}'") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read the profile: {e}") from None
+    except TextFileProblem as e:
+        raise RuleFileError([e.where(str(path))]) from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read the profile: {e.strerror or e}") from None
     return parse_profile(text, str(path))
 
 

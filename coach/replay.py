@@ -24,7 +24,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from .attempts import AttemptCounter, Personal
-from .library import PipelineParams, pipeline_params
+from .config import PipelineConfig
+from .library import pipeline_params
 from .rules.schema import Exercise
 from .types import Cue, FrameResult, RepEvent
 
@@ -76,7 +77,7 @@ class ReplayResult:
     seconds: float = 0.0
 
 
-def replay(rec, exercise: Exercise, params: Optional[PipelineParams] = None, *, lang: str = "en",
+def replay(rec, exercise: Exercise, params: Optional[PipelineConfig] = None, *, lang: str = "en",
            personal: Optional[Personal] = None, trace: bool = False, source_name: str = "") -> ReplayResult:
     """Re-run ``rec`` (a coach.pose.recording.Recording) through the live session code with
     ``exercise``'s rules; ``trace`` also keeps the per-frame Trace (costs ~10 % more)."""

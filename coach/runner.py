@@ -18,8 +18,9 @@ import numpy as np
 
 from .engine import Coach
 from .messages import summary_text
-from .errors import RuleFileError
-from .library import PipelineParams
+from .errors import OutputError, RecordingError, RuleFileError
+from .shutdown import NAMES, SHUTDOWN
+from .config import PipelineConfig
 from .rules.loader import load_exercise
 from .rules.schema import Exercise
 from .summary import SummaryBuilder
@@ -83,6 +84,10 @@ class RuleWatcher:
             self.error = e.problems[0]
             log.warning("rule file has errors; still using the last good rules: %s", "; ".join(e.problems))
             return None
+        except Exception as e:  # never let an edit end a live session: keep the last good rules
+            self.error = f"{self.path}: could not be read ({e.__class__.__name__})"
+            log.warning("rule file could not be reloaded; still using the last good rules: %s", self.error)
+            return None
         self.error = None
         log.info("rules reloaded from %s (version %s)", self.path, ex.version)
         return ex
@@ -91,7 +96,7 @@ class RuleWatcher:
 class Session:
     """One exercise on one pose stream."""
 
-    def __init__(self, exercise: Exercise, params: PipelineParams, *, lang: str = "en", fps: Optional[float] = None,
+    def __init__(self, exercise: Exercise, params: PipelineConfig, *, lang: str = "en", fps: Optional[float] = None,
                  source_name: str = "", watch_rules: bool = False, personal=None):
         self.coach = Coach(exercise, params, lang=lang, personal=personal)
         self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)
@@ -104,35 +109,61 @@ class Session:
 
         Each sink is called with the frame's result and its Item (image and the raw pose, as
         the model gave it: what a landmark recording must keep so that replays are exact).
-        A sink returning False stops the session (the member closed the window)."""
+        A sink returning False stops the session (the member closed the window).
+
+        Stopping (coach.shutdown owns the signals): a signal while the next frame is awaited
+        stops at once; during a frame, the frame is finished (every sink gets it) first. An
+        output that cannot be written (OutputError or RecordingError from a sink, e.g. a full
+        disk) also stops the session. Whatever stops it, every closer runs, with further
+        signals ignored, so the outputs keep every frame processed; the summary then says
+        ``interrupted`` (with ``signal``) and lists ``output_errors``."""
         sinks = list(sinks)
         interrupted = False
+        errors: list[str] = []
         last: Optional[Item] = None
+        it = iter(items)
         try:
-            for item in items:
-                last = item
-                if self.watcher is not None:
-                    new = self.watcher.poll()
-                    if new is not None:
-                        self.coach.load(new)
-                    self.coach.notice = (f"rule file not reloaded: {self.watcher.error}"
-                                         if self.watcher.error else None)
-                r = self.coach.step(item.pose, item.t, item.index)
-                self.summary.add(r)
-                if any(sink(r, item) is False for sink in sinks):
+            while True:
+                with SHUTDOWN.in_phase("waiting"):
+                    item = next(it, None)
+                if item is None:
                     break
+                with SHUTDOWN.in_phase("working"):
+                    last = item
+                    if self.watcher is not None:
+                        new = self.watcher.poll()
+                        if new is not None:
+                            self.coach.load(new)
+                        self.coach.notice = (f"rule file not reloaded: {self.watcher.error}"
+                                             if self.watcher.error else None)
+                    r = self.coach.step(item.pose, item.t, item.index)
+                    self.summary.add(r)
+                    stop = False
+                    for sink in sinks:
+                        try:
+                            stop = sink(r, item) is False or stop
+                        except (OutputError, RecordingError) as exc:
+                            errors.append(str(exc))
+                            stop = True
+                if stop or SHUTDOWN.requested:
+                    interrupted = SHUTDOWN.requested
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            SHUTDOWN.phase = "saving"  # from here on, signals only wait for the saving to end
             if last is not None:  # also when the member closed the window mid-rep
                 end = self.coach.finish(last.t, last.index)
                 if end.events:
                     self.summary.add_events(end)
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
             for close in closers:
                 try:
                     close()
+                except (OutputError, RecordingError) as exc:
+                    errors.append(str(exc))
                 except Exception as exc:  # keep closing the others: nothing recorded is lost
                     log.error("could not close an output cleanly: %s", exc)
+                    errors.append(f"could not close an output cleanly: {exc}")
         out = self.summary.result()
         cal = self.coach.calibration()
         if cal is not None:  # the member's own scale as the coach saw it (see coach.attempts)
@@ -140,6 +171,10 @@ class Session:
                                "reps": cal[3], "from_profile": self.coach.personal is not None}
         if interrupted:
             out["interrupted"] = True
+            if SHUTDOWN.signum is not None:
+                out["signal"] = NAMES.get(SHUTDOWN.signum, str(SHUTDOWN.signum))
+        if errors:
+            out["output_errors"] = errors
         if self.watcher is not None and self.watcher.error:
             out["rules_error"] = self.watcher.error
         return out

@@ -23,7 +23,8 @@ def _alpha(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:
 
 @dataclass(frozen=True)
 class OneEuroParams:
-    """Filter settings (defaults come from calibration/pipeline.toml).
+    """Filter settings: the [smoothing] section of coach.config.PipelineConfig (these are the
+    defaults; calibration/pipeline.toml restates them).
 
     min_cutoff_hz: cutoff when still. Lower = steadier but laggier at slow speeds.
     beta: how fast the cutoff rises with speed (per unit/s of the signal). Raise if fast

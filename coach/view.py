@@ -13,6 +13,7 @@ from typing import Optional
 
 import numpy as np
 
+from .config import ViewConfig
 from .landmarks import INDEX
 from .types import Pose
 
@@ -35,17 +36,16 @@ def body_yaw(pose: Pose, min_visibility: float = 0.3) -> Optional[float]:
     return math.degrees(math.atan2(-vec[2], vec[0]))
 
 
-def classify(yaw: Optional[float], front_max_deg: float = 35.0, side_min_deg: float = 60.0,
-             side_max_deg: float = 120.0, rear_min_deg: float = 145.0) -> Optional[str]:
-    """Name the view for a yaw (degrees). Bands are in degrees of |yaw|; see pipeline.toml."""
+def classify(yaw: Optional[float], bands: ViewConfig = ViewConfig()) -> Optional[str]:
+    """Name the view for a yaw (degrees). Bands are in degrees of |yaw| (coach.config.ViewConfig)."""
     if yaw is None:
         return None
     a = abs(yaw)
-    if a <= front_max_deg:
+    if a <= bands.front_max_deg:
         return "front"
-    if side_min_deg <= a <= side_max_deg:
+    if bands.side_min_deg <= a <= bands.side_max_deg:
         return "side"
-    if a >= rear_min_deg:
+    if a >= bands.rear_min_deg:
         return "rear"
     return "oblique"
 
@@ -53,13 +53,13 @@ def classify(yaw: Optional[float], front_max_deg: float = 35.0, side_min_deg: fl
 class ViewTracker:
     """Majority view over the last ``window_s`` seconds (time passed in)."""
 
-    def __init__(self, window_s: float = 1.5, **bands: float):
-        self.window_s = window_s
-        self.bands = bands
+    def __init__(self, config: ViewConfig = ViewConfig()):
+        self.window_s = config.window_s
+        self.config = config
         self._hist: deque[tuple[float, str]] = deque()
 
     def update(self, pose: Optional[Pose], t: float) -> Optional[str]:
-        view = classify(body_yaw(pose), **self.bands) if pose is not None else None
+        view = classify(body_yaw(pose), self.config) if pose is not None else None
         if view is not None:
             self._hist.append((t, view))
         while self._hist and t - self._hist[0][0] > self.window_s:

@@ -17,7 +17,7 @@ def clip_labels() -> list[dict]:
     return realclips.labels()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def clips_dir() -> Path:
     if not realclips.available():
         pytest.skip(realclips.SKIP_REASON)

@@ -708,3 +708,121 @@ def test_a_stream_that_starts_in_a_hold_counts_it_only_if_seen_held_long_enough(
     tail = hold_strokes([3.0])
     t, x = sampled(knots + [(k[0] + held_s + 0.5, k[1]) for k in tail[1:]])
     assert outcome(run(AttemptCounter(hold_spec()), t, x, measure="hip")) == expected
+
+
+# ----------------------------------------------------------------------------- robustness to variants
+# Landmark-space variants of the dev clips (tools/eval_clips.py --augment) counted differently
+# from the plain clip; each test below is one of those causes, on a hand-made signal.
+
+def test_a_stream_starting_near_the_top_counts_its_full_way_back_whatever_its_speed():
+    """A clip that starts just below the top of a rep shows the end of the way out after TRUST_S
+    (0.3 s): 62 -> 50 deg, too small to be an attempt. Its way back (50 -> 165) is a full rep, so
+    it counts, as it does when less of the way out falls after TRUST_S (a slower clip used to
+    drop it). Then two full reps."""
+    lead = [(0.0, 80.0), (0.5, 50.0), (1.5, REST_DEG), (2.5, REST_DEG)]
+    t, x = sampled(lead + [(k[0] + 2.5, k[1]) for k in full_reps(2, lead_s=0.0)[1:]])
+    c = AttemptCounter(curl_spec())
+    events = run(c, t, x)
+    assert outcome(events) == ["rep"] * 3
+    first = kinds(events, "rep")[0]
+    assert first.reached == pytest.approx(50.0)
+    # decided once it has come min_travel (40 deg) back from 50 deg, at 90 deg
+    assert x[int(round(first.t * FPS))] >= 90.0 > x[int(round(first.t * FPS)) - 1]
+
+
+def test_a_stream_that_turns_back_short_after_a_short_way_out_is_not_a_rep():
+    """Control: the same start, but the way back stops 30 deg short of a full rep (50 -> 80 and
+    stays): nothing counts and nothing is said."""
+    t, x = sampled([(0.0, 80.0), (0.5, 50.0), (1.0, 80.0), (3.0, 80.0)])
+    c = AttemptCounter(curl_spec())
+    assert outcome(run(c, t, x)) == []
+    assert c.count == 0 and c.attempts == 0
+
+
+def _cut_mid_curl(stop_deg: float, still_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two full reps, then a third curl at full speed (165 -> 45 in 24 frames) cut at stop_deg,
+    held there still_s before the stream ends."""
+    k = full_reps(2, tail_s=0.0)
+    t0 = k[-1][0]
+    t_stop = t0 + (REST_DEG - stop_deg) / FULL * 24 / FPS
+    k += [(t0 + 0.5, REST_DEG), (t_stop + 0.5, stop_deg), (t_stop + 0.5 + still_s, stop_deg)]
+    return sampled(k)
+
+
+def test_an_attempt_still_going_out_when_the_stream_ends_is_not_counted():
+    """Cut at 60 deg while still curling at full speed (past the count point 81): not a rep yet,
+    nothing said (the seated-row clip ends mid-pull)."""
+    t, x = _cut_mid_curl(60.0, 0.0)
+    c = AttemptCounter(curl_spec())
+    events = run(c, t, x)
+    assert outcome(events) == ["rep", "rep"]
+    assert c.stage == FAR
+
+
+@pytest.mark.parametrize("stop_deg", [60.0, FAR_DEG])
+def test_an_attempt_stopped_at_its_far_end_when_the_stream_ends_counts(stop_deg):
+    """Control: the same curl that stopped (held 0.3 s) before the stream ended counts."""
+    t, x = _cut_mid_curl(stop_deg, 0.3)
+    events = run(AttemptCounter(curl_spec()), t, x)
+    assert outcome(events) == ["rep"] * 3
+    assert kinds(events, "rep")[-1].reached == pytest.approx(stop_deg)
+
+
+def test_settling_into_a_new_position_is_not_the_start_of_a_rep():
+    """The member moves from 165 to 125 deg and stays there 3 s (a new position, like kneeling
+    then on all fours), then does 3 reps 125 -> 45 -> 125. The first stroke is a change of
+    position: the reps are measured from 125 and all count, with nothing reported."""
+    k = [(0.0, REST_DEG), (1.0, REST_DEG), (1.5, 125.0), (4.5, 125.0)]
+    k += [(kk[0] + 4.5, kk[1]) for kk in strokes([(FAR_DEG, 125.0)] * 3, hi=125.0, lead_s=0.0)[1:]]
+    t, x = sampled(k)
+    c = AttemptCounter(curl_spec())
+    events = run(c, t, x)
+    assert outcome(events) == ["rep"] * 3
+    assert c.attempts == 3
+    assert c.learnt_range == pytest.approx(80.0)
+
+
+def test_a_short_pause_on_the_way_out_is_the_same_rep():
+    """Control: a 1-s pause at 125 deg on the way out (less than POSITION_S) is part of the rep,
+    measured from 165."""
+    k = [(0.0, REST_DEG), (1.0, REST_DEG), (1.5, 125.0), (2.5, 125.0), (3.3, FAR_DEG), (4.1, REST_DEG),
+         (5.0, REST_DEG)]
+    t, x = sampled(k)
+    c = AttemptCounter(curl_spec())
+    events = run(c, t, x)
+    assert outcome(events) == ["rep"]
+    assert c.learnt_range == pytest.approx(FULL)
+
+
+def test_a_hold_still_held_when_the_stream_ends_is_not_counted():
+    """One full hold, then a second hold still held 1.0 s of 2 s when the stream ends: whether it
+    would have lasted is unknown, and unknown never counts (nothing said either)."""
+    k = hold_strokes([3.0])[:-1]
+    t0 = k[-1][0]
+    k += [(t0 + 15 / FPS, HOLD_HI), (t0 + 15 / FPS + 1.0, HOLD_HI)]
+    t, x = sampled(k)
+    c = AttemptCounter(hold_spec())
+    events = run(c, t, x, measure="hip")
+    assert outcome(events) == ["rep"]
+
+
+def test_a_hold_released_before_the_stream_ends_is_still_too_short():
+    """Control: the second hold released after 1.0 s, before the end: hold too short."""
+    t, x = sampled(hold_strokes([3.0, 1.0]))
+    events = run(AttemptCounter(hold_spec()), t, x, measure="hip")
+    assert outcome(events) == ["rep", "incomplete"]
+    assert kinds(events, "incomplete")[0].reason.startswith("held")
+
+
+def test_the_fallback_sees_the_rep_during_which_the_primary_was_lost():
+    """Squat-like: the knee (primary) is lost at 1.0 s while going down; the hip (fallback) is
+    known throughout. The fallback takes over 1 s later, at the bottom, and is followed from
+    1.0 s: the rep in progress counts (it used to start at the bottom, still, and take that for
+    rest). Then two more reps on the hip."""
+    spec = curl_spec(fallback="hip")
+    t, hip = sampled(full_reps(3, leg_frames=45, pause_frames=30))
+    knee = np.where(t < 1.0, hip, np.nan)
+    c = AttemptCounter(spec)
+    events = run(c, t, knee, extra={"hip": hip})
+    assert c.measure == "hip"
+    assert outcome(events) == ["rep"] * 3

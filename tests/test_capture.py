@@ -57,6 +57,7 @@ def test_video_file_frames_timestamps_and_size(tmp_path, n, fps):
 
 
 def test_video_without_frame_rate_assumes_30_and_warns(tmp_path, monkeypatch):
+    """A container with neither a frame rate nor frame timestamps: t = index / 30."""
     path = tmp_path / "clip.mp4"
     write_video(path, 3, 12.0)
     real = cv2.VideoCapture
@@ -66,7 +67,9 @@ def test_video_without_frame_rate_assumes_30_and_warns(tmp_path, monkeypatch):
             self._cap = real(*a)
 
         def get(self, prop):
-            return float("nan") if prop == cv2.CAP_PROP_FPS else self._cap.get(prop)
+            if prop in (cv2.CAP_PROP_FPS, cv2.CAP_PROP_POS_MSEC):
+                return float("nan")
+            return self._cap.get(prop)
 
         def __getattr__(self, name):
             return getattr(self._cap, name)

@@ -1,7 +1,7 @@
 """Counting that does not depend on the body, camera or variant the rules were written for
 (issue: counting that holds on people, cameras and views the rules were never tuned on).
 
-Synthetic sessions with exact ground truth (coach.motions) changed the way real members differ:
+Synthetic sessions with exact ground truth (devkit.motions) changed the way real members differ:
 a smaller range, a seated variant, a camera behind the member, a profile from calibration."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from coach.attempts import Personal
 from coach.engine import Coach
 from coach.library import find_exercise, pipeline_params
-from coach.motions import SCRIPTS
-from coach.motions.upper_back import SEATED
+from devkit.motions import SCRIPTS
+from devkit.motions.upper_back import SEATED
 
 PARAMS = pipeline_params()
 
@@ -45,7 +45,7 @@ def test_standing_up_is_not_a_cat_cow():
     assert [e.kind for e in events if e.kind in ("rep", "incomplete", "timeout")] == []
 
 
-from coach.motions import Fault  # noqa: E402
+from devkit.motions import Fault  # noqa: E402
 
 # Scaling a whole synthetic rep to 60 % is a smaller member for every exercise but thread the
 # needle: there it also stops the arm short of going under the body (156 deg, like a supporting
@@ -193,7 +193,7 @@ def test_arm_raises_without_a_jump_are_not_counted_but_are_answered():
     """Never silent: jumping jacks done without the jump fail `require` (feet apart at the top)
     and count nothing; after two such strokes the member hears why (the 4 s cooldown of rep
     cues holds the next one back over four quick strokes)."""
-    from coach.motions import both
+    from devkit.motions import both
     script = SCRIPTS["jumping_jack"]
     no_jump = dataclasses.replace(script, end={**script.end, **both(hip_abduction=0)})
     coach = Coach(find_exercise("jumping_jack"), PARAMS)

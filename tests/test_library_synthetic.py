@@ -1,4 +1,4 @@
-"""Every library exercise on synthetic landmarks with exact ground truth (coach.motions):
+"""Every library exercise on synthetic landmarks with exact ground truth (devkit.motions):
 clean reps (with noise and a tracking dropout) count exactly and stay quiet; each check fires
 on its injected fault."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from coach.engine import Coach
 from coach.library import exercise_ids, find_exercise, pipeline_params
-from coach.motions import SCRIPTS, Script
+from devkit.motions import SCRIPTS, Script
 
 PARAMS = pipeline_params()
 
@@ -74,5 +74,7 @@ def test_injected_fault_fires_its_check(ex_id: str, check: str):
     elif check == "incomplete":  # not a check: the rep counter's incomplete-rep semantics
         assert any(e.kind == "incomplete" for r in results for e in r.events)
     else:
+        # the fault's check fires, and no other check besides those the fault is also a case of
         assert check in fired(results)
+        assert fired(results) - {check} <= set(fault.implies), "other checks must stay quiet"
     assert coach.total_reps == expected

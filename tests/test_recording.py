@@ -112,22 +112,24 @@ def test_save_into_missing_folder_is_one_line_error(tmp_path):
     assert "\n" not in str(e.value) and "cannot write recording" in str(e.value)
 
 
-def test_writer_flush_midway_leaves_loadable_file(tmp_path):
+def test_writer_journal_holds_every_frame_as_it_is_appended(tmp_path):
+    """Append-only: each frame is in the journal (FILE.npz.part) as soon as append returns, with
+    no flush; the final .npz appears only at close, and the journal is then gone."""
     rng = np.random.default_rng(3)
     path = tmp_path / "live.npz"
     w = RecordingWriter(path, 30.0, (W, H), META)
     first = [make_pose(i, rng) if i % 3 else None for i in range(5)]
     for i, p in enumerate(first):
         w.append(i / 30.0, i, p)
-    w.flush()
-    rec = load_recording(path)
+    assert not path.exists() and w.journal == tmp_path / "live.npz.part"
+    rec = load_recording(w.journal)   # what a crash right now would leave
     assert len(rec.poses) == 5 and rec.meta == META and rec.fps == 30.0 and rec.image_size == (W, H)
+    assert rec.complete is True and rec.warnings == ()
     for a, b in zip(first, rec.poses):
         assert_same_pose(a, b)
-    # More frames without a flush (then the process "dies"): the file still has the first 5.
     for i in range(5, 9):
         w.append(i / 30.0, i, make_pose(i, rng))
-    assert len(load_recording(path).poses) == 5
+    assert len(load_recording(w.journal).poses) == 9
     w.close()
     w.close()  # idempotent
     rec = load_recording(path)
@@ -137,19 +139,93 @@ def test_writer_flush_midway_leaves_loadable_file(tmp_path):
         w.append(1.0, 9, None)
 
 
-def test_writer_grows_past_initial_capacity(tmp_path, monkeypatch):
-    monkeypatch.setattr(RecordingWriter, "_INITIAL_CAPACITY", 4)
+def test_writing_costs_what_it_stores(tmp_path):
+    """The journal grows by exactly one record per frame: nothing is rewritten."""
     rng = np.random.default_rng(4)
-    poses = [make_pose(i, rng) if i % 4 else None for i in range(11)]
-    with RecordingWriter(tmp_path / "g.npz", 30.0, (W, H), META) as w:
-        for i, p in enumerate(poses):
-            w.append(i / 30.0, i, p)
-            if i == 6:
-                w.flush()
-    rec = load_recording(tmp_path / "g.npz")
-    assert len(rec.poses) == 11
-    for a, b in zip(poses, rec.poses):
-        assert_same_pose(a, b)
+    w = RecordingWriter(tmp_path / "g.npz", 30.0, (W, H), META)
+    start = w.journal.stat().st_size
+    for i in range(300):
+        w.append(i / 30.0, i, make_pose(i, rng) if i % 4 else None)
+        assert w.journal.stat().st_size == start + (i + 1) * rec_mod.JOURNAL_RECORD.itemsize
+    assert rec_mod.JOURNAL_RECORD.itemsize == 1886  # bytes per frame: 33 landmarks x (2+3+1+1) floats + t, ids
+    w.close()
+
+
+def test_journal_cut_mid_frame_loads_the_whole_frames_and_says_so(tmp_path):
+    rng = np.random.default_rng(5)
+    w = RecordingWriter(tmp_path / "c.npz", 30.0, (W, H), META)
+    for i in range(10):
+        w.append(i / 30.0, i, make_pose(i, rng))
+    data = w.journal.read_bytes()
+    cut = tmp_path / "cut.npz.part"
+    cut.write_bytes(data[: len(data) - 700])  # the process died while writing frame 9
+    rec = load_recording(cut)
+    assert len(rec.poses) == 9 and rec.complete is False
+    assert rec.warnings == (f"recording '{cut}' ends in the middle of frame 9: it was cut short "
+                            "(the 9 whole frames are kept)",)
+
+
+def test_journal_with_a_flipped_byte_keeps_the_frames_before_it(tmp_path):
+    rng = np.random.default_rng(6)
+    w = RecordingWriter(tmp_path / "f.npz", 30.0, (W, H), META)
+    for i in range(10):
+        w.append(i / 30.0, i, make_pose(i, rng))
+    data = bytearray(w.journal.read_bytes())
+    header = len(data) - 10 * rec_mod.JOURNAL_RECORD.itemsize
+    data[header + 6 * rec_mod.JOURNAL_RECORD.itemsize + 100] ^= 0xFF  # inside frame 6
+    bad = tmp_path / "flip.npz.part"
+    bad.write_bytes(bytes(data))
+    rec = load_recording(bad)
+    assert len(rec.poses) == 6 and rec.complete is False
+    assert rec.warnings == (f"recording '{bad}' is damaged after frame 6: the 4 frames after it are ignored",)
+
+
+def test_killed_writer_loses_nothing_appended(tmp_path):
+    """A process killed (SIGKILL: no cleanup at all) after appending 40 frames: all 40 load."""
+    import subprocess
+    import sys
+    path = tmp_path / "k.npz"
+    code = (
+        "import os, signal, numpy as np\n"
+        "from coach.pose.recording import RecordingWriter\n"
+        f"w = RecordingWriter({str(path)!r}, 30.0, (64, 48), {{'source': 'x'}})\n"
+        "for i in range(40): w.append(i / 30.0, i, None)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert p.returncode == -9
+    rec = load_recording(tmp_path / "k.npz.part")
+    assert len(rec.poses) == 40 and rec.complete is True and rec.times[-1] == 39 / 30.0
+
+
+def test_disk_full_while_recording_names_the_file_and_keeps_the_frames(tmp_path, monkeypatch):
+    """A fake os.write that fails with ENOSPC on the 8th frame (the tmpfs version is in
+    test_outputs.py): one line naming the journal and the cause; the 7 frames before load."""
+    import errno
+    import os as _os
+    rng = np.random.default_rng(7)
+    w = RecordingWriter(tmp_path / "d.npz", 30.0, (W, H), META)
+    real_write, calls = _os.write, {"n": 0}
+
+    def full(fd, data):
+        if fd == w._fd:
+            calls["n"] += 1
+            if calls["n"] == 8:
+                real_write(fd, bytes(data)[:500])  # a torn frame, as a real ENOSPC may leave
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(rec_mod.os, "write", full)
+    for i in range(7):
+        w.append(i / 30.0, i, make_pose(i, rng))
+    with pytest.raises(RecordingError) as e:
+        w.append(7 / 30.0, 7, make_pose(7, rng))
+    assert str(e.value) == (f"cannot write recording '{w.journal}': No space left on device; the 7 frames "
+                            f"before are kept in it ('coach analyze {w.journal}' replays them)")
+    assert e.value.exit_code == 1
+    w.close()  # the journal stays: it is the recording now
+    rec = load_recording(w.journal)
+    assert len(rec.poses) == 7 and rec.complete is True and not (tmp_path / "d.npz").exists()
 
 
 def test_writer_rejects_meta_that_is_not_json():

@@ -32,7 +32,9 @@ def test_a_real_session_replays_to_its_recorded_outcome(clips_dir, clip, tmp_pat
     recorded = json.loads(p.stdout)
     assert recorded["reps"] >= 1 and recorded["reps_detail"]
     (tmp_path / "outcome.json").write_text(p.stdout)
-    # the library replay: the same summary, attempt for attempt and cue for cue
+    # the library replay: the same summary, attempt for attempt and cue for cue (the command
+    # adds what it alone knows: whether the whole input was read, and its warnings)
+    assert (recorded.pop("complete"), recorded.pop("warnings")) == (True, [])
     again = replay(load_recording(rec), find_exercise(ex))
     assert again.summary == recorded
     # and the command a therapist runs says so

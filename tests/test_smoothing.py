@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from coach.smoothing import OneEuroFilter, OneEuroParams, PoseSmoother
-from coach.synth import pose_at
+from devkit.synth import pose_at
 
 
 def test_first_sample_passes_through_and_constant_stays_constant():

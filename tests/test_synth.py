@@ -1,13 +1,12 @@
-"""Tests for the synthetic landmark generator (coach.synth)."""
+"""Tests for the synthetic landmark generator (devkit.synth)."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
 
 from coach.landmarks import INDEX
-from coach.synth import (
+from devkit.synth import (
     DOFS, Body, Camera, Keyframe, Motion, grounded, pose_at, reps_motion, synthesize, world_landmarks,
 )
 from coach.types import Pose
@@ -332,11 +331,14 @@ def test_grounded_keeps_feet_on_floor():
     assert pose_at(g).image_xy[P("nose"), 1] > pose_at({}).image_xy[P("nose"), 1] + 50
 
 
-def test_synthesis_is_fast():
+def test_synthesis_frames_dropouts_and_low_visibility_are_where_asked():
+    """10 s at 30 fps; the pose is missing exactly in [2.0, 2.5) s and the left knee hard to see
+    exactly in [4.0, 5.0) s. (Speed is not asserted: wall clocks on a shared machine are noise.)"""
     m = reps_motion({"left_hip_flexion": 0}, {"left_hip_flexion": 90, "left_knee_flexion": 90, "trunk_pitch": 30},
                     3, 1.0, 0.5, 1.0, 0.5)
-    t0 = time.perf_counter()
     poses = synthesize(m, fps=30.0, duration=10.0, noise_px=1.0, noise_world_m=0.005,
                        dropouts=[(2.0, 2.5)], low_visibility=[(4.0, 5.0, ["left_knee"])])
-    assert time.perf_counter() - t0 < 1.0
     assert len(poses) == 300
+    assert [i for i, p in enumerate(poses) if p is None] == list(range(60, 75))
+    knee = P("left_knee")
+    assert [i for i, p in enumerate(poses) if p is not None and p.visibility[knee] < 0.5] == list(range(120, 150))

@@ -10,7 +10,7 @@ from typing import Optional
 import numpy as np
 
 from coach.library import exercises_dir, find_exercise, pipeline_params
-from coach.motions import SCRIPTS, with_fault
+from devkit.motions import SCRIPTS, with_fault
 from coach.pose.recording import RecordingWriter
 from coach.runner import Item, Session
 

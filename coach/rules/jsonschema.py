@@ -87,6 +87,17 @@ def _fmt_default(k: Key) -> str:
     return f"`{k.default}`"
 
 
+def _fmt_range(k: Key) -> str:
+    """' Range: 0 to 600.' for keys with bounds (the loader rejects values outside)."""
+    if k.minimum is None and k.maximum is None:
+        return ""
+    if k.maximum is None:
+        return f" Range: {k.minimum:g} or more."
+    if k.minimum is None:
+        return f" Range: up to {k.maximum:g}."
+    return f" Range: {k.minimum:g} to {k.maximum:g}."
+
+
 def markdown_reference() -> str:
     """The key reference tables of docs/rules.md, generated from the catalogue (a test keeps
     the document identical to this)."""
@@ -97,6 +108,7 @@ def markdown_reference() -> str:
         out.append("|---|---|---|---|---|---|")
         for name, k in keys.items():
             choices = f" One of: {', '.join(f'`{c}`' for c in k.choices)}." if k.choices else ""
+            choices += _fmt_range(k)
             example = EXAMPLES[section][name].replace("|", "\\|")
             out.append(f"| `{name}` | {k.type} | {k.unit or '—'} | {_fmt_default(k)} | {k.doc}{choices} | `{example}` |")
         out.append("")

@@ -18,6 +18,7 @@ else:  # pragma: no cover
 
 from ..errors import RuleFileError
 from ..landmarks import NAMES, is_valid_name
+from ..limits import MAX_NESTING, TextFileProblem, read_text, toml_nesting
 from . import schema as S
 from .tomlpos import did_you_mean, key_positions, syntax_error, value_position
 
@@ -205,6 +206,8 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
                 + (f" (did you mean '{hint}'?)" if hint else ""))
         return None
     tests = given & {"above", "below", "between", "max_drift"}
+    if not _degrees_ok(ctx, path, measures[m], {k: c[k] for k in tests}):
+        return None
     if not tests:
         ctx.add(path, f"the condition on \"{m}\" needs above, below, between or max_drift")
         return None
@@ -235,6 +238,21 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
                 "\"min\", \"max\", \"mean\" or \"range\"")
         return None
     return S.Condition(kind="threshold", measure=m, above=above, below=below)
+
+
+def _degrees_ok(ctx: _Ctx, path: tuple, spec: S.MeasureSpec, values: dict) -> bool:
+    """Values of a measure in degrees (angles, inclinations, their left-right differences) must
+    lie in -MAX_DEGREES..MAX_DEGREES: a threshold of 250 deg can never be met (a slip for 25?)."""
+    if spec.unit != "deg":
+        return True
+    ok = True
+    for key, v in values.items():
+        for x in (v if isinstance(v, tuple) else (v,)):
+            if x is not None and not (-S.MAX_DEGREES <= x <= S.MAX_DEGREES):
+                ctx.add(path + (key,), f"'{key}' on \"{spec.name}\" (degrees) expects values from "
+                        f"-{S.MAX_DEGREES:g} to {S.MAX_DEGREES:g} deg, found {x:g}")
+                ok = False
+    return ok
 
 
 # ------------------------------------------------------------------------- the file
@@ -398,6 +416,9 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
         ctx.add(path + ("measure",), f"'measure' expects a measure defined in [measures], found \"{m}\""
                 + (f" (did you mean '{hint}'?)" if hint else ""))
         ok = False
+    if m in measures and not _degrees_ok(ctx, path, measures[m], {k: g[k] for k in ("min_travel", "max_travel",
+                                                                                 "noise") if g.get(k) is not None}):
+        ok = False
     by_view: dict[str, str] = {}
     for view, name in (g["by_view"] or {}).items():
         if view not in S.VIEWS:
@@ -479,30 +500,52 @@ def _walk(cond: S.Condition) -> Iterable[S.Condition]:
 def parse_text(text: str, filename: str = "<rules>", stem: Optional[str] = None) -> tuple[Optional[S.Exercise], list[str]]:
     """Parse and validate one rule file's text. Returns (exercise or None, problems)."""
     stem = stem if stem is not None else Path(filename).stem
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, col, msg = syntax_error(exc, text)
-        return None, [f"{filename}:{line}:{col}: not valid TOML: {msg}"]
+    data, problems = parse_toml(text, filename)
+    if problems:
+        return None, problems
     ctx = _Ctx(filename, text)
     try:
         ex = _parse(ctx, data, stem)
-    except RecursionError:
+    except RecursionError:  # not reachable after the nesting limit; kept as a last guard
         return None, [f"{filename}:1:1: conditions are nested too deeply"]
     if ctx.problems:
         return None, ctx.formatted()
     return replace(ex, path=filename), []
 
 
+def parse_toml(text: str, filename: str) -> tuple[Optional[dict], list[str]]:
+    """tomllib, guarded: nesting past limits.MAX_NESTING and syntax errors become positioned
+    problems (``file:line:col: ...``) instead of RecursionError or a bare message."""
+    deep = toml_nesting(text)
+    if deep is not None:
+        return None, [f"{filename}:{deep[0]}:{deep[1]}: nested deeper than {MAX_NESTING} levels "
+                      "(arrays and tables inside each other): not a file the coach accepts"]
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as exc:
+        line, col, msg = syntax_error(exc, text)
+        return None, [f"{filename}:{line}:{col}: not valid TOML: {msg}"]
+    except RecursionError:  # pragma: no cover - the nesting check comes first
+        return None, [f"{filename}:1:1: nested too deeply"]
+
+
+def read_toml_file(path: Path, what: str) -> str:
+    """The text of a TOML file the coach reads (rule file, profile, calibration file), within
+    coach.limits (size, a regular file, UTF-8); RuleFileError with one positioned line."""
+    try:
+        return read_text(path)
+    except FileNotFoundError:
+        raise RuleFileError([f"{path}: no such {what}"]) from None
+    except TextFileProblem as exc:
+        raise RuleFileError([exc.where(str(path))]) from None
+    except OSError as exc:
+        raise RuleFileError([f"{path}: cannot read {what} ({exc.strerror or exc.__class__.__name__})"]) from None
+
+
 def load_exercise(path: str | Path) -> S.Exercise:
     """Load one rule file; raises RuleFileError listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RuleFileError([f"{path}: no such rule file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleFileError([f"{path}: cannot read rule file ({exc.__class__.__name__})"]) from None
+    text = read_toml_file(path, "rule file")
     ex, problems = parse_text(text, str(path), path.stem)
     if problems:
         raise RuleFileError(problems)

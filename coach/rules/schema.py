@@ -25,6 +25,12 @@ AXES = ("up", "right", "toward_camera")
 SCOPES = ("frame", "rep")
 STATS = ("min", "max", "mean", "range")
 SEVERITIES = ("info", "tip", "warning", "stop")
+# Longest time any key may give, in seconds: a rep, a hold or a pause of more than 10 minutes
+# is not part of an exercise set. Times above it are typing slips (600 for 6.00).
+MAX_SECONDS = 600.0
+# Values in degrees (joint angles 0-180, inclinations -90-180, their left-right differences)
+# lie within +-180; a threshold outside that range can never be met.
+MAX_DEGREES = 180.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
                     "alternate (each side counted separately), auto (the side nearer the camera).",
                     default="auto", choices=SIDE_MODES),
         "landmarks": Key("landmarks", "Landmarks that must be in view; the setup check asks for them.", default=[]),
-        "min_visibility": Key("number", "Landmarks below this visibility are unknown.", default=0.5, unit="0-1", minimum=0.0),
+        "min_visibility": Key("number", "Landmarks below this visibility are unknown.", default=0.5, unit="0-1", minimum=0.0,
+                              maximum=1.0),
         "display": Key("string", "Measure drawn at its joint on screen (default: the first phase's measure).", default=""),
         "description": Key("text", "One or two sentences for the member: how to do the exercise.", default=""),
         "notes": Key("string", "Free text for therapists: proxies used, sources, caveats.", default=""),
@@ -80,7 +87,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "speed": Key("string", "How fast another measure changes (absolute rate over `over_s`): tempo.",
                      unit="measure's unit per s"),
         "over_s": Key("number", "For speed: the time window the rate is measured over.", default=0.25, unit="s",
-                      minimum=0.05),
+                      minimum=0.05, maximum=5.0),
         "space": Key("string", "Coordinates: world (metric 3-D, robust to camera angle) or pixel (image).",
                      default="world", choices=SPACES),
         "reference": Key("string", "For inclination: 0 deg at vertical (up), or elevation above horizontal.",
@@ -89,16 +96,17 @@ SECTIONS: dict[str, dict[str, Key]] = {
                          default="torso", choices=NORMALISE),
         "axis": Key("string", "For offset: up (a above b is positive), right (image right), toward_camera (world only).",
                     default="up", choices=AXES),
-        "min_visibility": Key("number", "Override the exercise's min_visibility for this measure.", unit="0-1", minimum=0.0),
+        "min_visibility": Key("number", "Override the exercise's min_visibility for this measure.", unit="0-1", minimum=0.0,
+                              maximum=1.0),
         "proxy": Key("string", "What this measure stands in for (MediaPipe has no scapula or spine landmarks).", default=""),
     },
     "rep": {
         "phases": Key("tables", "Ordered phases; returning to the first after all others counts one rep.",
                       required=True, section="phase"),
         "min_rep_s": Key("number", "A cycle quicker than this is not counted (noise or a bounce).", default=0.8,
-                         unit="s", minimum=0.0),
+                         unit="s", minimum=0.0, maximum=MAX_SECONDS),
         "max_rep_s": Key("number", "A rep slower than this is abandoned (the set paused).", default=20.0, unit="s",
-                         minimum=0.0),
+                         minimum=0.0, maximum=MAX_SECONDS),
         "incomplete_from": Key("string", "Falling back to the first phase after reaching this phase is an incomplete rep "
                                "(default: the second phase).", default=""),
         "incomplete_message": Key("text", "Said when a rep is incomplete.", default=""),
@@ -152,12 +160,12 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "enter": Key("condition", "Entered when this condition holds for hold_s (measure thresholds only).",
                      required=True, section="condition"),
         "hold_s": Key("number", "How long `enter` must hold before the phase changes (debounce).", default=0.1,
-                      unit="s", minimum=0.0),
+                      unit="s", minimum=0.0, maximum=MAX_SECONDS),
     },
     "hold": {
         "phase": Key("string", "The phase to hold.", required=True),
         "seconds": Key("number", "Hold time that counts the rep; a timer is shown.", required=True, unit="s",
-                       minimum=0.0),
+                       minimum=0.0, maximum=MAX_SECONDS),
         "message": Key("text", "Said when the hold is released too early.", default=""),
     },
     "check": {
@@ -168,13 +176,14 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "expect": Key("condition", "What GOOD form looks like; a cue is given when it is not met.", required=True,
                       section="condition"),
         "for_s": Key("number", "Frame checks: how long the fault must last before a cue.", default=0.5, unit="s",
-                     minimum=0.0),
+                     minimum=0.0, maximum=MAX_SECONDS),
         "severity": Key("string", "Priority when several checks fail.", default="tip", choices=SEVERITIES),
         "message": Key("text", "On-screen cue per language.", required=True),
         "voice": Key("text", "Shorter spoken cue (default: the message).", default=""),
         "cooldown_s": Key("number", "Minimum time between two cues of this check.", default=10.0, unit="s",
-                          minimum=0.0),
-        "min_visibility": Key("number", "Override min_visibility for this check's landmarks.", unit="0-1", minimum=0.0),
+                          minimum=0.0, maximum=MAX_SECONDS),
+        "min_visibility": Key("number", "Override min_visibility for this check's landmarks.", unit="0-1", minimum=0.0,
+                              maximum=1.0),
         "views": Key("strings", "Camera views where this check is trustworthy (default: the exercise's views).",
                      default=[], choices=VIEWS),
     },
@@ -187,15 +196,17 @@ SECTIONS: dict[str, dict[str, Key]] = {
                          unit="measure's unit", minimum=0.0),
         "stat": Key("string", "Rep checks: compare this statistic of the measure over the rep.", choices=STATS),
         "phase": Key("string", "Rep checks: a phase whose duration is tested."),
-        "min_duration_s": Key("number", "The phase lasted at least this long.", unit="s", minimum=0.0),
-        "max_duration_s": Key("number", "The phase lasted at most this long.", unit="s", minimum=0.0),
+        "min_duration_s": Key("number", "The phase lasted at least this long.", unit="s", minimum=0.0,
+                              maximum=MAX_SECONDS),
+        "max_duration_s": Key("number", "The phase lasted at most this long.", unit="s", minimum=0.0,
+                              maximum=MAX_SECONDS),
         "all": Key("conditions", "True when every listed condition is true.", section="condition"),
         "any": Key("conditions", "True when at least one listed condition is true.", section="condition"),
     },
     "feedback": {
         "praise": Key("text", "Said after clean reps.", default=""),
         "praise_every": Key("int", "Praise after this many clean reps in a row (0 = never).", default=3, unit="reps",
-                            minimum=0),
+                            minimum=0, maximum=100),
     },
 }
 

@@ -75,8 +75,8 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from .landmarks import INDEX, NAMES, N_LANDMARKS
-from .types import Pose
+from coach.landmarks import INDEX, NAMES, N_LANDMARKS
+from coach.types import Pose
 
 _ARM = ("shoulder_flexion", "shoulder_abduction", "shoulder_horizontal", "shoulder_rotation",
         "elbow_flexion", "wrist_flexion", "shoulder_elevation")

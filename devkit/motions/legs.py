@@ -1,4 +1,4 @@
-"""Synthetic scripts for leg and floor exercises (squat, lunge, sit-up, glute bridge, bird dog): see coach.motions."""
+"""Synthetic scripts for leg and floor exercises (squat, lunge, sit-up, glute bridge, bird dog): see devkit.motions."""
 from __future__ import annotations
 
 from . import Fault, Script, both

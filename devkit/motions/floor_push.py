@@ -1,4 +1,4 @@
-"""Synthetic scripts for pushing exercises on the floor: see coach.motions."""
+"""Synthetic scripts for pushing exercises on the floor: see devkit.motions."""
 from __future__ import annotations
 
 from . import Fault, Script, both

@@ -3,7 +3,7 @@
 Used by the tests (every exercise counts exactly on noisy synthetic landmarks, every check
 fires on its injected fault and stays quiet on clean form) and by ``coach demo``.
 
-A Script describes clean reps (start/end postures from coach.synth's DOFs, and timing); each
+A Script describes clean reps (start/end postures from devkit.synth's DOFs, and timing); each
 ``Fault`` names the check that must fire and how to break form (posture overrides at the
 top of every rep, at the start, for the whole session, or a different timing).
 Scripts live in the submodules by body region; ``SCRIPTS`` collects them all.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping, Optional
 
 from ..synth import Body, Camera, Motion, grounded, reps_motion, synthesize
-from ..types import Pose
+from coach.types import Pose
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ class Fault:
     base: overrides for the whole session, lead-in included (e.g. a different camera view);
     timing: overrides of up_s/hold_s/down_s/rest_s; range: fraction of the clean excursion;
     reps: the count expected with this fault (None = the script's reps; e.g. 0 when the
-    fault is an incomplete range that must not count)."""
+    fault is an incomplete range that must not count);
+    implies: other checks this fault is also a case of, which may fire with it (one shoulder
+    hiking raises the mean of both: a shrug too). Every other check must stay quiet."""
 
     check: str
     end: Mapping[str, float] = field(default_factory=dict)
@@ -34,11 +36,12 @@ class Fault:
     timing: Mapping[str, float] = field(default_factory=dict)
     range: float = 1.0
     reps: Optional[int] = None
+    implies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Script:
-    """Clean reps of one exercise. Postures use coach.synth DOFs; ``base`` is merged into both
+    """Clean reps of one exercise. Postures use devkit.synth DOFs; ``base`` is merged into both
     start and end (set-up: yaw for the camera view, trunk_pitch for bent-over, body_pitch
     for lying...). For side = "alternate" exercises, reps alternate between ``end`` (even reps,
     the person's left side working) and ``end_other`` (odd reps, right side)."""

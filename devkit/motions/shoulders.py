@@ -1,4 +1,4 @@
-"""Synthetic scripts for upper-back and shoulder exercises: see coach.motions."""
+"""Synthetic scripts for upper-back and shoulder exercises: see devkit.motions."""
 from __future__ import annotations
 
 from ..synth import Body
@@ -18,7 +18,8 @@ SCRIPTS: list[Script] = [
         faults=(
             Fault("elbow_drop", end=one("left", shoulder_abduction=65)),
             Fault("shrug", end=one("left", shoulder_elevation=0.05)),
-            Fault("trunk_still", end={"trunk_roll": -15}),
+            # leaning sideways tilts the upper arm with the trunk: it drops below level in the picture
+            Fault("trunk_still", end={"trunk_roll": -15}, implies=("elbow_drop",)),
             Fault("full_rotation", range=0.45),
             Fault("slow_return", timing={"down_s": 0.3}),
             # range faults scale the left (even) reps only; the right reps still count

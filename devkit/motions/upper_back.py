@@ -1,5 +1,5 @@
 """Synthetic scripts for the upper-back programme (scapular squeeze, thread the needle, resisted
-row, chin tuck, cat-cow, open book, wall angel): see coach.motions."""
+row, chin tuck, cat-cow, open book, wall angel): see devkit.motions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -8,7 +8,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from ..synth import Camera, Keyframe, Motion, grounded
-from ..types import Pose
+from coach.types import Pose
 from . import Fault, Script, both, one
 
 
@@ -37,7 +37,7 @@ class FromNeutral(Script):
               "settle_s": self.settle_s, **f.timing}
         kfs = [Keyframe(0.0, neutral)]
         spans, tops = [], []
-        t = 1.0  # lead-in, as in coach.synth.reps_motion
+        t = 1.0  # lead-in, as in devkit.synth.reps_motion
         for i in range(self.reps):
             other = self.end_other is not None and i % 2 == 1
             s = {**neutral, **(self.start_other if other and self.start_other is not None else self.start)}
@@ -68,7 +68,7 @@ class FromNeutral(Script):
 
 @dataclass(frozen=True)
 class LyingOnSide(Script):
-    """A Script for a member lying on the left side, facing the camera (coach.synth has no
+    """A Script for a member lying on the left side, facing the camera (devkit.synth has no
     whole-body roll): the postures are those of an upright body, and every synthesised pose is
     rolled 90 deg about the camera axis, head to the image right and the person's left side
     down. Joint angles and distances are unchanged by the roll; image and world "up" become the
@@ -134,7 +134,7 @@ SCRIPTS: list[Script] = [
             Fault("shrug", end={"shoulder_elevation": 0.05}),
             Fault("chin_poke", end={"head_protraction": 0.08, "neck_flexion": -5}),
             # one shoulder hikes (the mean of both sides also reads as a shrug)
-            Fault("even_squeeze", end={"right_shoulder_elevation": 0.05}),
+            Fault("even_squeeze", end={"right_shoulder_elevation": 0.05}, implies=("shrug",)),
             # released before the 2 s hold: the hold message, nothing counted
             Fault("incomplete", timing={"hold_s": 0.4}, reps=0),
         ),
@@ -153,9 +153,11 @@ SCRIPTS: list[Script] = [
         faults=(
             # sitting back toward the heels while threaded: the thighs lean off vertical
             Fault("hip_drift", end=both(hip_flexion=25)),
-            # the arm moves but the chest barely turns
+            # the arm moves but the chest barely turns (so the threaded position, judged on the
+            # chest's rotation, is barely reached and the pause there is short too)
             Fault("upper_back_rotation", start={"thoracic_rotation": 12, **one("right", shoulder_horizontal=12)},
-                  end={"thoracic_rotation": -18, **one("right", shoulder_horizontal=-18)}),
+                  end={"thoracic_rotation": -18, **one("right", shoulder_horizontal=-18)},
+                  implies=("pause_under",)),
             # straight through without a pause under the body
             Fault("pause_under", timing={"up_s": 1.2, "hold_s": 0.0, "down_s": 1.2}),
         ),

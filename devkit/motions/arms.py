@@ -1,4 +1,4 @@
-"""Synthetic scripts for arm exercises: see coach.motions."""
+"""Synthetic scripts for arm exercises: see devkit.motions."""
 from __future__ import annotations
 
 from ..synth import Camera
@@ -48,7 +48,8 @@ SCRIPTS: list[Script] = [
             Fault("hands_overhead", end=both(shoulder_abduction=146)),   # counted (< 45 deg from vertical), not < 30
             Fault("arms_down", start=both(shoulder_abduction=50)),       # arms only back to ~130 deg between reps
             Fault("feet_apart", end=both(hip_abduction=5)),              # arms only: feet ~1.6 hip widths
-            Fault("even_arms", end={"right_shoulder_abduction": 120}),   # right hand 50 deg lower than the left
+            # right hand 50 deg lower than the left: the mean of both arms is short of overhead too
+            Fault("even_arms", end={"right_shoulder_abduction": 120}, implies=("hands_overhead",)),
             Fault("incomplete", range=0.65, reps=0),                     # arms to ~68 deg: "opening", never "open"
         ),
     ),

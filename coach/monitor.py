@@ -1,0 +1,84 @@
+"""Is the member set up so the coach can see the exercise? The camera view (majority over a
+window, "wrong" only after ``wrong_for_s``), the landmarks the rule file needs (out of the picture
+for ``missing_for_s``), the person gone. Produces set-up cues as candidates for the cue policy.
+
+Counting goes on in every view; a view outside the rule file's list pauses only the checks that
+need another view, and the member hears once which view gives full feedback. Only when every
+counter's gate says the movement cannot be counted from here (see coach.attempts) is the member
+asked, again and again, to turn. Time is passed in.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .config import SetupConfig, ViewConfig
+from .feedback.policy import Candidate
+from .landmarks import INDEX, SIDES, resolve
+from .messages import message, parts_text, views_text
+from .rules.schema import Exercise
+from .types import Pose
+from .view import ViewTracker
+
+
+class SetupMonitor:
+    def __init__(self, exercise: Exercise, view: ViewConfig = ViewConfig(), setup: SetupConfig = SetupConfig(),
+                 cooldown_s: float = 12.0):
+        """cooldown_s: least time between two set-up cues (s)."""
+        self.ex = exercise  # replaced when the rules are reloaded
+        self.tracker = ViewTracker(view)
+        self.wrong_for_s = view.wrong_for_s
+        self.missing_for_s = setup.missing_for_s
+        self.cooldown_s = cooldown_s
+        self._wrong_since: Optional[float] = None
+        self._hint_given = False
+        self._missing_since: Optional[float] = None
+
+    def view(self, pose: Optional[Pose], t: float) -> tuple[Optional[str], Optional[bool], bool]:
+        """(view, view_ok, view_wrong) at ``t``: the majority view (None unknown), whether the
+        rule file lists it (None unknown), and whether it has been wrong for wrong_for_s."""
+        view = self.tracker.update(pose, t)
+        ok = None if view is None else view in self.ex.views
+        if ok is False:
+            self._wrong_since = t if self._wrong_since is None else self._wrong_since
+        else:
+            self._wrong_since = None
+        return view, ok, self._wrong_since is not None and t - self._wrong_since >= self.wrong_for_s
+
+    def candidates(self, pose: Optional[Pose], t: float, view_wrong: bool, cannot_count: bool,
+                   watched: Optional[str]) -> list[Candidate]:
+        """Set-up cues at ``t``. cannot_count: every counter's gate is false in this view;
+        watched: the side watched when the exercise uses one side (None otherwise)."""
+        ex = self.ex
+        cd = self.cooldown_s
+        views = lambda lang: {"views": views_text(ex.views, lang)}  # noqa: E731
+        if view_wrong and cannot_count:
+            # the rule file's gate says this view cannot be counted (a squeeze seen from the side)
+            return [Candidate("view", "warning", _msgs("wrong_view", views), None, cd)]
+        if view_wrong and not self._hint_given:
+            # Said once: repeating it every few seconds would drown the rep cues.
+            self._hint_given = True
+            return [Candidate("view", "tip", _msgs("view_counting", views), None, cd)]
+        if ex.side in ("both", "alternate"):
+            # either side fully in view is enough (a side view hides the far limbs)
+            options = [sorted({resolve(lm, s) for lm in ex.landmarks}) for s in SIDES]
+        else:
+            options = [sorted({resolve(lm, watched or "left") for lm in ex.landmarks})]
+
+        def gone_in(names: list[str]) -> list[str]:
+            return [n for n in names if pose is None or pose.visibility[INDEX[n]] < ex.min_visibility]
+
+        gone = min((gone_in(o) for o in options), key=len)
+        if pose is not None and not gone:
+            self._missing_since = None
+            return []
+        self._missing_since = t if self._missing_since is None else self._missing_since
+        if t - self._missing_since < self.missing_for_s:
+            return []
+        if pose is None:
+            return [Candidate("setup", "warning", _msgs("no_person", lambda lang: {}), None, cd)]
+        return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
+                          None, cd)]
+
+
+def _msgs(key: str, fmt) -> dict[str, str]:
+    return {lang: message(key, lang, **fmt(lang)) for lang in ("en", "es")}

@@ -1,0 +1,48 @@
+"""Which side of the body an exercise with ``side = "auto"`` watches: the side nearer the camera.
+
+The score is the mean visibility of the side's measured landmarks; the difference between the
+two sides is averaged over time (time constant ``switch_time_s``) and the watched side changes
+only when the other leads by ``switch_margin`` (0-1 visibility), and never in the middle of a
+rep. Time is passed in.
+"""
+from __future__ import annotations
+
+import math
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+
+from .config import SideConfig
+from .types import Pose
+
+
+class SideSelector:
+    def __init__(self, config: SideConfig = SideConfig()):
+        self.config = config
+        self.side: Optional[str] = None  # "left" / "right"; None until a pose is seen
+        self._ema = 0.0
+        self._last_t: Optional[float] = None
+
+    def update(self, pose: Optional[Pose], t: float, landmarks: Mapping[str, Sequence[int]],
+               in_rep: bool) -> Optional[str]:
+        """The watched side after this frame at ``t`` (s). landmarks: side -> landmark indices
+        the exercise measures on that side; in_rep: a rep is under way (no switch then)."""
+        last, self._last_t = self._last_t, t
+        if pose is None or not any(landmarks.values()):
+            return self.side
+        score = {s: float(np.mean(pose.visibility[list(idx)])) for s, idx in landmarks.items()}
+        d = score["left"] - score["right"]
+        if self.side is None:
+            self._ema = d
+            self.side = "left" if d >= 0 else "right"
+            return self.side
+        dt = 0.0 if last is None else max(0.0, t - last)
+        tc = self.config.switch_time_s
+        self._ema += (1.0 - math.exp(-dt / tc) if tc > 0 else 1.0) * (d - self._ema)
+        if in_rep:
+            return self.side  # never switch sides in the middle of a rep
+        if self._ema > self.config.switch_margin:
+            self.side = "left"
+        elif self._ema < -self.config.switch_margin:
+            self.side = "right"
+        return self.side
