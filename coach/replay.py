@@ -396,10 +396,11 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
                 outcome = json.loads(Path(job.outcome).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise CoachError(f"cannot read outcome '{job.outcome}': {exc}") from None
+            if isinstance(outcome, dict) and "reps_detail" not in outcome:
+                outcome = outcome.get("after")  # an earlier `coach replay --json`: what it replayed to
             if not isinstance(outcome, dict) or "reps_detail" not in outcome:
-                outcome = (outcome or {}).get("before") if isinstance(outcome, dict) else None
-                if not isinstance(outcome, dict) or "reps_detail" not in outcome:
-                    raise CoachError(f"'{job.outcome}' is not a session summary (coach analyze --json)")
+                raise CoachError(f"'{job.outcome}' is not a session summary (coach analyze --json) "
+                                 "or a replay (coach replay --json)")
         else:
             outcome = recorded_outcome(rec)
         ex_id = job.exercise or guess_exercise(job.recording, rec, outcome)

@@ -30,7 +30,8 @@ def add_parsers(sub) -> None:
                    "(default: the shipped library)")
     r.add_argument("--exercise", metavar="ID", help="the exercise, when the recording does not say")
     r.add_argument("--outcome", metavar="FILE.json", help="the recorded outcome to compare with (the JSON of "
-                   "'coach analyze --json'); default: the recording's own, else the shipped rules")
+                   "'coach analyze --json', or an earlier 'coach replay --json'); default: the recording's own, else the "
+                   "shipped rules")
     r.add_argument("--changed", action="store_true", help="list only the attempts that changed")
     r.add_argument("--json", action="store_true", help="one JSON object per recording on stdout")
     add_engine_options(r, "every core; one recording runs in this process")

@@ -119,3 +119,20 @@ def test_cli_replay_many_recordings_ends_with_one_line_for_the_clinic(tmp_path, 
                        "1 could not be replayed")
     assert f"{recs[2]}: cannot load recording '{recs[2]}': not a landmark recording (not an npz file)" in out
     assert cap.err.strip() == "coach: error: 1 of 3 recordings could not be replayed"
+
+
+def test_cli_replay_against_an_earlier_replay_and_a_file_that_is_neither(tmp_path, capsys):
+    live_session("bicep_curl", script_poses("bicep_curl", reps=5, range_by_rep={3: 0.7}), tmp_path / "a.npz")
+    rec = str(tmp_path / "a.npz")
+    edited = edited_rules(tmp_path, "bicep_curl", "count_at", "0.8")
+    assert main(["replay", rec, "--rules", str(edited), "--json"]) == 0
+    (tmp_path / "earlier.json").write_text(capsys.readouterr().out)
+    # the earlier replay (4 reps with count_at 0.8) against the shipped rules now: one more rep
+    assert main(["replay", rec, "--outcome", str(tmp_path / "earlier.json"), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (d["diff"]["reps"], [a["status"] for a in d["diff"]["attempts"] if a["changed"]]) == (
+        {"before": 4, "after": 5}, ["now counted"])
+    (tmp_path / "x.json").write_text('{"reps": 3}')
+    assert main(["replay", rec, "--outcome", str(tmp_path / "x.json")]) == 1
+    assert capsys.readouterr().err.strip() == (f"coach: error: '{tmp_path / 'x.json'}' is not a session summary "
+                                               "(coach analyze --json) or a replay (coach replay --json)")
