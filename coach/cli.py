@@ -1,4 +1,5 @@
-"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema`.
+"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema` (and the tuning
+loop's `extract|replay|explain|eval`, coach.tuning_cli).
 
 Exit codes (README, "Exit codes"): 0 ok; 1 runtime failure (file, camera, video, model, an output
 that could not be written); 2 usage error or an input file to fix (rule file, profile,
@@ -74,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
     sc.add_argument("--markdown", action="store_true", help="print the key reference of docs/rules.md instead")
+
+    from .tuning_cli import add_parsers as add_tuning_parsers  # extract, replay, explain, eval
+    add_tuning_parsers(sub)
     return p
 
 
@@ -441,3 +445,6 @@ def cmd_demo(args) -> int:
 
 _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-rules": cmd_check_rules,
              "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate}
+
+from .tuning_cli import COMMANDS as _TUNING_COMMANDS  # noqa: E402 - the tuning loop's subcommands
+_COMMANDS.update(_TUNING_COMMANDS)

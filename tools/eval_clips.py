@@ -1,11 +1,15 @@
-"""Dev tool: rep-count accuracy of the exercise library on the labelled real clips.
+"""Dev tool: rep-count accuracy of the exercise library on the labelled real clips, with
+landmark-space variants. The scoring itself is coach.evaluate (what `coach eval` runs): this
+tool only adds the variants (--augment), --trace and --faults.
 
     python tools/eval_clips.py [--recordings DIR] [--videos] [--only SUBSTRING] [--trace MEASURE]
                                [--augment VARIANT[,VARIANT...]|all] [--faults] [--json OUT]
+                               [--workers N]
 
-With --recordings (default /work/cache/landmarks, made by tools/record_clips.py) it replays the
-landmark recordings (seconds per clip); with --videos it runs `coach analyze VIDEO --json` on
-the clips themselves (the figure that counts). Prints one row per clip, then the exact-count
+With --recordings (default /work/cache/landmarks, made by `coach extract` or
+tools/record_clips.py) it replays the landmark recordings (seconds per clip); with --videos it
+runs the pose model on the clips themselves (the figure that counts). Clips run on a local
+process pool (--workers, default every core). Prints one row per clip, then the exact-count
 rate, within-one rate and mean |error| overall, per exercise and per camera view (the label's
 `view`). Clips: ../shared/data/clips (internal evaluation only).
 
@@ -14,7 +18,7 @@ variant in VARIANTS): one table per variant, then a summary with each variant's 
 points to the plain run on the same clips.
 --faults prints, per clip whose label has `form_notes`, the notes next to what the checks did on
 each attempted rep (faults, cues in its time span) of the plain run; it does not judge them.
---json OUT writes every row (clip, exercise, view, variant, truth, predicted, attempts,
+--json OUT writes every row (clip, exercise, view, variant, truth, counted, attempts,
 uncounted reasons) to OUT.
 """
 from __future__ import annotations
@@ -26,9 +30,9 @@ import json
 import math
 import random
 import re
-import subprocess
 import sys
 import textwrap
+from functools import partial
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Optional
@@ -218,110 +222,78 @@ TRIM_SLACK = 2  # trim: counts down to truth - 2 are right (the two cut reps are
 
 def row_error(r: dict) -> int:
     """Reps off the truth; for "trim" rows, off the fair range [truth - TRIM_SLACK, truth]."""
-    p, t = r["predicted"], r["truth"]
+    p, t = r["counted"], r["truth"]
     lo = t - TRIM_SLACK if r["variant"] == "trim" else t
     return 0 if lo <= p <= t else (p - t if p > t else p - lo)
 
 
-# ---------------------------------------------------------------- running the coach
+# ---------------------------------------------------------------- running the coach (coach.evaluate)
 
-def analyze_recording(rec_path: Path, ex_id: str, trace: str | None = None, how: str = "",
-                      label: Optional[dict] = None) -> dict:
-    """The summary dict of the coach on one recording (optionally a variant, see `augment`)."""
+def trace_recording(rec_path: Path, ex_id: str, trace: str, how: str = PLAIN, label: Optional[dict] = None) -> dict:
+    """--trace: the coach on one recording, printing `trace` measures every 3rd frame."""
     from coach.library import find_exercise, pipeline_params
     from coach.pose.recording import load_recording
     from coach.runner import Session, recording_items
     rec = load_recording(rec_path)
-    if how and how != PLAIN:
+    if how != PLAIN:
         rec = augment(rec, how, label)
     session = Session(find_exercise(ex_id), pipeline_params(), fps=rec.fps, source_name=rec_path.name)
-    sinks = []
-    if trace:
-        def sink(r, _item):
-            if r.index % 3 == 0:
-                vals = " ".join(f"{k}={v:7.2f}" for k, v in r.measures.values.items() if trace in k)
-                print(f"{r.index:5d} {r.t:6.2f} {r.phase or '-':>10} reps={r.reps} view={r.view} {vals}")
-        sinks.append(sink)
-    return session.run(recording_items(rec), sinks)
+
+    def sink(r, _item):
+        if r.index % 3 == 0:
+            vals = " ".join(f"{k}={v:7.2f}" for k, v in r.measures.values.items() if trace in k)
+            print(f"{r.index:5d} {r.t:6.2f} {r.phase or '-':>10} reps={r.reps} view={r.view} {vals}")
+    return session.run(recording_items(rec), [sink])
 
 
-def analyze_video(clip: Path, ex_id: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "coach", "analyze", str(clip), "--exercise", ex_id, "--json"],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+def skipped_row(lab: dict, ex_id: str, variant: str, truth: Optional[int], why: str) -> dict:
+    return {"clip": lab["file"], "exercise": ex_id, "view": lab.get("view"), "variant": variant,
+            "truth": truth, "counted": None, "skipped": why}
 
 
-def make_row(lab: dict, ex_id: str, variant: str, truth: Optional[int], s: Optional[dict],
-             skipped: Optional[str] = None) -> dict:
-    """One JSON-ready result row; `s` is the coach's summary dict (None when skipped)."""
-    row = {"clip": lab["file"], "exercise": ex_id, "view": lab.get("view"), "variant": variant,
-           "truth": truth, "predicted": None, "attempts": None, "uncounted": []}
-    if skipped:
-        row["skipped"] = skipped
-    if s is not None:
-        row.update(predicted=s["reps"], attempts=len(s["reps_detail"]),
-                   uncounted=[d.get("reason", "?") for d in s["reps_detail"] if not d["counted"]],
-                   view_seen=s.get("view"), cues=len(s["cues"]))
-    return row
-
-
-def run_clip(lab: dict, ex_id: str, variants: list[str], args) -> tuple[list[dict], Optional[dict]]:
-    """Every variant of one clip back to back (so rule edits made meanwhile touch them alike).
-    Returns the rows and the plain run's summary dict (None if it did not run)."""
+def plan_clip(lab: dict, ex_id: str, variants: list[str], args) -> tuple[list, list[dict]]:
+    """(coach.evaluate tasks, skipped rows) for every variant of one clip."""
+    from coach.evaluate import EvalTask
     clip = CLIPS / lab["file"]
     rec = Path(args.recordings) / (clip.stem + ".npz")
     if not args.videos and not rec.exists():
-        return [make_row(lab, ex_id, v, lab["reps"], None, "no recording") for v in variants], None
-    rows, plain = [], None
+        return [], [skipped_row(lab, ex_id, v, lab["reps"], "no recording") for v in variants]
+    tasks, skipped = [], []
     for v in variants:
         truth, skip = variant_truth(lab, v)
         if skip:
-            rows.append(make_row(lab, ex_id, v, truth, None, skip))
+            skipped.append(skipped_row(lab, ex_id, v, truth, skip))
             continue
-        try:
-            s = analyze_video(clip, ex_id) if args.videos else analyze_recording(rec, ex_id, args.trace, v, lab)
-        except Exception as exc:  # a rule file being edited right now, a damaged recording, ...
-            rows.append(make_row(lab, ex_id, v, truth, None, f"error: {type(exc).__name__}: {exc}"))
-            continue
-        rows.append(make_row(lab, ex_id, v, truth, s))
-        if v == PLAIN:
-            plain = s
-    return rows, plain
+        tasks.append(EvalTask(lab["file"], ex_id, truth, str(clip if args.videos else rec), lab.get("view"),
+                              variant=v, transform=None if v == PLAIN else partial(augment, how=v, label=lab),
+                              keep_summary=args.faults and v == PLAIN))
+    return tasks, skipped
 
 
 # ---------------------------------------------------------------- reporting
 
-def scored(rows: list[dict]) -> list[dict]:
-    return [r for r in rows if r["predicted"] is not None]
-
-
-def stats(rows: list[dict]) -> tuple[int, float, float, float]:
-    """(n, exact fraction, within-one fraction, mean |error| in reps) over the scored rows."""
-    errs = [abs(row_error(r)) for r in scored(rows)]
-    if not errs:
-        return 0, math.nan, math.nan, math.nan
-    n = len(errs)
-    return n, sum(e == 0 for e in errs) / n, sum(e <= 1 for e in errs) / n, sum(errs) / n
-
-
 def clip_line(r: dict) -> str:
     head = f"{r['clip']:55s} {r['exercise']:28s}"
-    if r["predicted"] is None:
-        return f"{head} ({r.get('skipped', 'not scored')})"
-    return (f"{head} truth={r['truth']:3d} pred={r['predicted']:3d} diff={row_error(r):+d} "
+    if r.get("counted") is None:
+        return f"{head} ({r.get('skipped') or 'error: ' + r.get('error', 'not scored')})"
+    return (f"{head} truth={r['truth']:3d} pred={r['counted']:3d} diff={row_error(r):+d} "
             f"uncounted={len(r['uncounted'])} view={r['view_seen']} cues={r['cues']}")
 
 
 def group_table(rows: list[dict], key: str) -> list[str]:
-    """Exact / within-one / mean |error| per value of row[key]."""
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for r in scored(rows):
-        groups[str(r[key])].append(r)
-    lines = [f"  {'per ' + key:28s} {'n':>3s} {'exact':>6s} {'within1':>8s} {'mean|err|':>9s}"]
-    for name in sorted(groups):
-        n, exact, within, mae = stats(groups[name])
-        lines.append(f"  {name:28s} {n:3d} {exact:6.0%} {within:8.0%} {mae:9.2f}")
-    return lines
+    """Exact / within-one / mean |error| per value of row[key] (coach.evaluate, trim slack)."""
+    from coach.evaluate import group_table as table
+    return ["  " + line for line in table(rows, key, row_error)[:-1]]
+
+
+def stats(rows: list[dict]) -> tuple[int, float, float, float]:
+    from coach.evaluate import stats as st
+    return st(rows, row_error)
+
+
+def scored(rows: list[dict]) -> list[dict]:
+    from coach.evaluate import scored as sc
+    return sc(rows)
 
 
 def print_variant(rows: list[dict], variant: str, heading: bool) -> None:
@@ -404,22 +376,24 @@ def parse_variants(text: str) -> list[str]:
 
 
 def main() -> int:
+    from coach.engines import LocalEngine
+    from coach.evaluate import run as run_tasks
     ap = argparse.ArgumentParser()
     ap.add_argument("--recordings", default="/work/cache/landmarks")
     ap.add_argument("--videos", action="store_true")
     ap.add_argument("--only", default="")
-    ap.add_argument("--trace", default=None, help="print this measure every 3rd frame")
+    ap.add_argument("--trace", default=None, help="print this measure every 3rd frame (one process)")
     ap.add_argument("--augment", default=[], type=parse_variants,
                     help=f"also score landmark-space variants: comma-separated from {', '.join(VARIANTS)}, or all")
     ap.add_argument("--faults", action="store_true", help="print form_notes next to the checks that fired")
     ap.add_argument("--json", default=None, metavar="OUT", help="write every row to this JSON file")
+    ap.add_argument("--workers", type=int, default=None, help="parallel processes (default: every core)")
     args = ap.parse_args()
     if args.videos and args.augment:
         ap.error("--augment works on landmark recordings, not with --videos")
     variants = [PLAIN] + args.augment
     labels = json.loads((CLIPS / "labels.json").read_text())
-    by_variant: dict[str, list[dict]] = {v: [] for v in variants}
-    faults: list[str] = []
+    tasks, rows, by_label = [], [], {}
     for lab in labels:
         ex_id = exercise_id(lab["exercise"])
         if ex_id is None or lab["reps"] is None or args.only not in lab["file"]:
@@ -427,11 +401,22 @@ def main() -> int:
         if not (REPO / "exercises" / f"{ex_id}.toml").exists():
             print(f"{lab['file']:55s} {ex_id:28s} (no rule file)")
             continue
-        rows, plain = run_clip(lab, ex_id, variants, args)
-        for r in rows:
-            by_variant[r["variant"]].append(r)
-        if args.faults and plain is not None and lab.get("form_notes"):
-            faults += fault_report(lab, plain)
+        if args.trace:
+            rec = Path(args.recordings) / (Path(lab["file"]).stem + ".npz")
+            for v in variants:
+                trace_recording(rec, ex_id, args.trace, v, lab)
+            continue
+        t, skipped = plan_clip(lab, ex_id, variants, args)
+        tasks += t
+        rows += skipped
+        by_label[lab["file"]] = lab
+    rows += list(run_tasks(tasks, LocalEngine(args.workers)))
+    by_variant: dict[str, list[dict]] = {v: [r for r in rows if r["variant"] == v] for v in variants}
+    faults: list[str] = []
+    for r in by_variant[PLAIN]:
+        lab = by_label.get(r["clip"])
+        if args.faults and r.get("summary") and lab and lab.get("form_notes"):
+            faults += fault_report(lab, r["summary"])
     for v in variants:
         print_variant(by_variant[v], v, heading=bool(args.augment))
     if args.augment:
@@ -440,7 +425,8 @@ def main() -> int:
         print("\n== form notes vs checks (plain run) ==")
         print("\n".join(faults))
     if args.json:
-        Path(args.json).write_text(json.dumps([r for v in variants for r in by_variant[v]], indent=1) + "\n")
+        out = [{k: val for k, val in r.items() if k != "summary"} for v in variants for r in by_variant[v]]
+        Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
     return 0
 
 
