@@ -54,8 +54,8 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
     try:
         bundle = ensure_bundle()
         model_line = f"pose model: {bundle} (built offline from the mediapipe wheel, hash verified)"
-    except CoachError as e:  # the demo itself needs no model: report and go on
-        model_line = f"pose model: NOT available ({e})"
+    except CoachError as exc:  # the demo itself needs no model: report and go on
+        model_line = f"pose model: NOT available ({exc})"
     params = pipeline_params()
     fps = 30.0
     ids = [i for i in ROUTINE if i in SCRIPTS] or sorted(SCRIPTS)[:3]

@@ -74,7 +74,7 @@ def profile_path(name: str) -> Path:
 def parse_profile(text: str, filename: str) -> dict[str, Entry]:
     """Validate a profile's text: every problem at once as file:line:col (RuleFileError)."""
     data, problems = parse_toml(text, filename)
-    if problems:
+    if problems or data is None:  # parse_toml gives a table exactly when it has no problems
         raise RuleFileError(problems)
     ctx = _Ctx(filename, text)
     out: dict[str, Entry] = {}

@@ -415,7 +415,7 @@ def synthesize(motion: Motion, *, fps: float = 30.0, duration: Optional[float] =
     nw = np.random.default_rng([seed, 1]).normal(0.0, 1.0, (n, N_LANDMARKS, 3)) * noise_world_m
     lost = np.zeros((n, N_LANDMARKS), bool)
     for t0, t1, names in low_visibility:
-        lost[np.ix_(_in_windows(ts, [(t0, t1)]), [INDEX[x] for x in names])] = True
+        lost[np.ix_(_in_windows(ts, [(t0, t1)]), np.array([INDEX[x] for x in names], dtype=np.intp))] = True
     if lost.any():
         jit = np.random.default_rng([seed, 2])
         npx = npx + lost[..., None] * jit.normal(0.0, 12.0, npx.shape)
