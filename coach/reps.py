@@ -23,7 +23,6 @@ from .conditions import evaluate
 from .rules.schema import RepSpec
 from .types import RepEvent, RepEventKind, Side
 
-
 EPS_S = 1e-6  # frame times are floats: 19.15 - 19.10 is 0.04999..., which must count as 0.05 s
 
 

@@ -75,7 +75,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from .landmarks import INDEX, NAMES, N_LANDMARKS
+from .landmarks import INDEX, N_LANDMARKS, NAMES
 from .types import Pose
 
 _ARM = ("shoulder_flexion", "shoulder_abduction", "shoulder_horizontal", "shoulder_rotation",
@@ -216,7 +216,10 @@ def _frames(p: Mapping[str, float], b: Body) -> dict:
         # shoulder and arm
         elev = g("shoulder_elevation") + g(f"{side}_shoulder_elevation")
         sh = sc + mu @ (LEFT * (b["shoulder_width"] / 2 - retr) + UP * elev + BACK * retr)
-        a = lambda k: g(f"{side}_{k}")  # noqa: E731
+
+        def a(k: str, side: str = side) -> float:  # this side's joint angle k
+            return g(f"{side}_{k}")
+
         arm = (_turn_left(a("shoulder_horizontal")) @ _flex(a("shoulder_flexion"))
                @ _abduct(a("shoulder_abduction")) @ _turn_left(a("shoulder_rotation")))
         fore = arm @ _flex(a("elbow_flexion"))

@@ -19,8 +19,8 @@ else:  # pragma: no cover
 from ..errors import RuleFileError
 from ..landmarks import NAMES, is_valid_name
 from ..limits import MAX_NESTING, TextFileProblem, read_text, toml_nesting
-from . import schema as S
 from ..types import View
+from . import schema as S
 from .tomlpos import Path as KeyPath
 from .tomlpos import did_you_mean, key_positions, syntax_error, value_position
 
@@ -61,7 +61,7 @@ class _Ctx:
         self.problems.append((line, col, message))
 
     def formatted(self) -> list[str]:
-        return [f"{self.filename}:{l}:{c}: {m}" for l, c, m in sorted(set(self.problems))]
+        return [f"{self.filename}:{line}:{col}: {m}" for line, col, m in sorted(set(self.problems))]
 
 
 # ------------------------------------------------------------------ generic key validation
@@ -164,7 +164,8 @@ def _table(ctx: _Ctx, data: dict[str, Any], path: KeyPath, section: str) -> dict
 
 # ------------------------------------------------------------------------- conditions
 
-def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.MeasureSpec], allowed: tuple[str, ...]) -> Optional[S.Condition]:
+def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.MeasureSpec],
+               allowed: tuple[str, ...]) -> Optional[S.Condition]:
     """Validate a condition; ``allowed`` lists the kinds permitted where it appears."""
     if not isinstance(data, dict):
         return None
@@ -175,7 +176,8 @@ def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.Mea
     for group in ("all", "any"):
         if group in given:
             if given != {group}:
-                ctx.add(path, f"'{group}' must stand alone in its condition, found also {', '.join(sorted(given - {group}))}")
+                ctx.add(path, f"'{group}' must stand alone in its condition, found also "
+                        f"{', '.join(sorted(given - {group}))}")
                 return None
             if group not in allowed:
                 return None
@@ -188,7 +190,8 @@ def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.Mea
     if "phase" in given:
         extra = given - {"phase", "min_duration_s", "max_duration_s"}
         if extra:
-            ctx.add(path, f"a phase-duration condition takes only phase, min_duration_s, max_duration_s; found {', '.join(sorted(extra))}")
+            ctx.add(path, "a phase-duration condition takes only phase, min_duration_s, max_duration_s; found "
+                    f"{', '.join(sorted(extra))}")
             return None
         if not given & {"min_duration_s", "max_duration_s"}:
             ctx.add(path, "a phase-duration condition needs min_duration_s or max_duration_s")
@@ -205,7 +208,8 @@ def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.Mea
     m = c["measure"]
     if m not in measures:
         hint = did_you_mean(m, measures)
-        ctx.add(path + ("measure",), f"unknown measure \"{m}\": expected one of {', '.join(measures) or '(none defined)'}"
+        ctx.add(path + ("measure",), f"unknown measure \"{m}\": expected one of "
+                f"{', '.join(measures) or '(none defined)'}"
                 + (f" (did you mean '{hint}'?)" if hint else ""))
         return None
     tests = given & {"above", "below", "between", "max_drift"}
@@ -287,7 +291,8 @@ def _measures(ctx: _Ctx, data: dict[str, Any], path: KeyPath, min_vis: float) ->
             allowed = {kind, "proxy"} | ({"over_s"} if kind == "speed" else set())
             extra = set(spec) - allowed
             if extra:
-                ctx.add(p, f"a {kind} measure takes only {', '.join(sorted(allowed))}, found {', '.join(sorted(extra))}")
+                ctx.add(p, f"a {kind} measure takes only {', '.join(sorted(allowed))}, "
+                        f"found {', '.join(sorted(extra))}")
                 continue
             out[name] = S.MeasureSpec(name=name, kind=kind, of=v[kind], proxy=v["proxy"], over_s=v["over_s"])
             continue
@@ -305,7 +310,7 @@ def _measures(ctx: _Ctx, data: dict[str, Any], path: KeyPath, min_vis: float) ->
         if m.kind not in S.DERIVED_KINDS:
             continue
         target = out.get(m.of)
-        sided = target is not None and any("{" in l for l in target.landmarks)
+        sided = target is not None and any("{" in lm for lm in target.landmarks)
         if target is None or target.kind in S.DERIVED_KINDS or (m.kind == "left_right" and not sided):
             what = "a measure that uses {side}" if m.kind == "left_right" else "a landmark measure"
             hint = did_you_mean(m.of, [n for n, t in out.items() if t.kind not in S.DERIVED_KINDS])
@@ -381,11 +386,13 @@ def _rep(ctx: _Ctx, data: dict[str, Any], measures: Mapping[str, S.MeasureSpec])
     names = [p.name for p in phases]
     if r["incomplete_from"] and r["incomplete_from"] not in names[1:]:
         hint = did_you_mean(r["incomplete_from"], names[1:])
-        ctx.add(("rep", "incomplete_from"), f"incomplete_from expects a phase after the first ({', '.join(names[1:])}), "
+        ctx.add(("rep", "incomplete_from"),
+                f"incomplete_from expects a phase after the first ({', '.join(names[1:])}), "
                 f"found \"{r['incomplete_from']}\"" + (f" (did you mean '{hint}'?)" if hint else ""))
         ok = False
     if r["min_rep_s"] is not None and r["max_rep_s"] is not None and r["min_rep_s"] >= r["max_rep_s"]:
-        ctx.add(("rep", "max_rep_s"), f"max_rep_s ({r['max_rep_s']:g} s) must be longer than min_rep_s ({r['min_rep_s']:g} s)")
+        ctx.add(("rep", "max_rep_s"),
+                f"max_rep_s ({r['max_rep_s']:g} s) must be longer than min_rep_s ({r['min_rep_s']:g} s)")
         ok = False
     hold = None
     if isinstance(data.get("hold"), dict):
@@ -459,13 +466,15 @@ def _range(ctx: _Ctx, data: dict[str, Any], measures: Mapping[str, S.MeasureSpec
                                              "return_at", "noise", "turn_share", "short_message",
                                              "return_message", "require_message")):
         return None
-    return S.RangeSpec(measure=m, by_view=by_view, fallback=fb, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
+    return S.RangeSpec(measure=m, by_view=by_view, fallback=fb, toward=g["toward"], min_travel=g["min_travel"],
+                       max_travel=g["max_travel"],
                        count_at=g["count_at"], return_at=g["return_at"], noise=g["noise"],
                        turn_share=g["turn_share"], gate=gate, require=require, short_message=g["short_message"] or {},
                        return_message=g["return_message"] or {}, require_message=g["require_message"] or {})
 
 
-def _check(ctx: _Ctx, data: dict[str, Any], path: KeyPath, measures: Mapping[str, S.MeasureSpec], phases: list[str]) -> Optional[S.Check]:
+def _check(ctx: _Ctx, data: dict[str, Any], path: KeyPath, measures: Mapping[str, S.MeasureSpec],
+           phases: list[str]) -> Optional[S.Check]:
     c = _table(ctx, data, path, "check")
     scope = c["scope"]
     allowed = ("threshold", "drift", "all", "any") if scope == "frame" else ("stat", "drift", "duration", "all", "any")
@@ -501,7 +510,8 @@ def _walk(cond: S.Condition) -> Iterable[S.Condition]:
 
 # ------------------------------------------------------------------------- public API
 
-def parse_text(text: str, filename: str = "<rules>", stem: Optional[str] = None) -> tuple[Optional[S.Exercise], list[str]]:
+def parse_text(text: str, filename: str = "<rules>",
+               stem: Optional[str] = None) -> tuple[Optional[S.Exercise], list[str]]:
     """Parse and validate one rule file's text. Returns (exercise or None, problems)."""
     stem = stem if stem is not None else Path(filename).stem
     data, problems = parse_toml(text, filename)

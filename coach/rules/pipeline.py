@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import RuleFileError
 from . import schema as S
-from .loader import _Ctx, _check_value, _found, parse_toml
+from .loader import _check_value, _Ctx, _found, parse_toml
 from .tomlpos import Path as KeyPath
 from .tomlpos import did_you_mean
 
