@@ -39,12 +39,12 @@ import math
 import statistics
 from collections import deque
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, TypedDict
 
 from .conditions import evaluate
 from .reps import EPS_S, hold_short, too_quick
 from .rules.schema import RepSpec
-from .types import RepEvent
+from .types import RepEvent, RepEventKind, Side, View
 
 PRE, REST, OUT, FAR, BACK, SETTLE = "pre", "rest", "out", "far", "back", "settle"
 # How many recent counted attempts the personal rest and range are the median of. Raise for a
@@ -103,6 +103,13 @@ FALLBACK_S = 1.0
 REPLAY_S = 2.0
 
 
+class _Numbers(TypedDict):
+    """What an attempt was judged against (RepEvent.reached / .target), in the measure's unit."""
+
+    reached: Optional[float]
+    target: Optional[float]
+
+
 @dataclass(frozen=True)
 class Personal:
     """A member's rest value and range for one measure (measure's unit), e.g. from a profile.
@@ -115,7 +122,7 @@ class Personal:
 class AttemptCounter:
     """Drop-in for coach.reps.RepCounter when the rule file has [rep.range]."""
 
-    def __init__(self, spec: RepSpec, side: Optional[str] = None, personal: Optional[Personal] = None):
+    def __init__(self, spec: RepSpec, side: Optional[Side] = None, personal: Optional[Personal] = None):
         assert spec.range is not None
         self.spec = spec
         self.rng = spec.range
@@ -175,7 +182,7 @@ class AttemptCounter:
         self.gated_since: Optional[float] = None  # the gate has been definitely false since (s)
         self.dropped = 0  # strokes dropped for failing `require` (see _dropped)
         self.measure = self.rng.measure  # the primary measure in use (see by_view)
-        self.view: Optional[str] = None  # the camera view, set by the engine before each step
+        self.view: Optional[View] = None  # the camera view, set by the engine before each step
         self._preferred = self.rng.measure  # the measure for the view (before any fallback)
         self._seen_t: dict[str, float] = {}  # measure -> last time it was known (fallback)
         self._known_since: dict[str, float] = {}  # measure -> known without a gap since
@@ -280,10 +287,19 @@ class AttemptCounter:
             rest = min(self._starts)
         return self._start if rest is None else min(rest, self._start)
 
+    def _home(self) -> float:
+        """``_base()`` where an attempt has begun, so it is always known (the attempt's start)."""
+        base = self._base()
+        if base is None:  # before any stroke began with no rest known: no caller is there
+            raise RuntimeError("attempt base asked for before any attempt began")
+        return base
+
     # ------------------------------------------------------------------ stepping
-    def _event(self, kind: str, t: float, **kw) -> RepEvent:
+    def _event(self, kind: RepEventKind, t: float, reason: Optional[str] = None,
+               message: Optional[Mapping[str, str]] = None, reached: Optional[float] = None,
+               target: Optional[float] = None) -> RepEvent:
         return RepEvent(kind=kind, t=t, phase=self.phase_name, rep_index=self.count, side=self.side,
-                        start_t=self.rep_start, **kw)
+                        start_t=self.rep_start, reason=reason, message=message, reached=reached, target=target)
 
     def _go(self, stage: str, t: float, events: list[RepEvent]) -> None:
         before = self.phase
@@ -323,11 +339,12 @@ class AttemptCounter:
         self._gate_base = self._low_values  # max_drift in the gate is measured from the rest point
         self._go(OUT, t, events)
 
-    def _numbers(self) -> dict:
+    def _numbers(self) -> _Numbers:
         cp = self.count_point()
         return {"reached": self.to_value(self._peak), "target": cp}
 
-    def _incomplete(self, t: float, reason: str, message, events: list[RepEvent]) -> None:
+    def _incomplete(self, t: float, reason: str, message: Optional[Mapping[str, str]],
+                    events: list[RepEvent]) -> None:
         if self._required is False:  # not this exercise's movement: no verdict (see _dropped)
             self._dropped()
         elif not self.counted:
@@ -424,7 +441,7 @@ class AttemptCounter:
         while self._trail and t - self._trail[0][0] > STILL_S + EPS_S:
             self._trail.popleft()
         if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
-                and y >= self._base() + self.required):
+                and y >= self._home() + self.required):
             # `require` is judged at the far end only (past the count point): the feet apart at
             # the top of a jumping jack, the arm under the body when threaded
             ok = evaluate(r.require, values)
@@ -561,7 +578,7 @@ class AttemptCounter:
             self._anchored = False
             self._out(y, t, events)
         elif (self._peak - y >= self.required and (self._peak - self._first_y >= turn or self._far_start)
-              and (self.hold_idx is None or self._far_held >= self.spec.hold.seconds - EPS_S)):
+              and (self.spec.hold is None or self._far_held >= self.spec.hold.seconds - EPS_S)):
             # seen rising to a peak, then a full rep's way back: the stream began mid-rep
             self._start, self._anchored, self._begun = self._low, False, True
             self._required = None
@@ -578,9 +595,10 @@ class AttemptCounter:
         """REST after a stream's unanchored first stroke too small to be an attempt: once the
         measure has come a full rep's way back from that stroke's peak, the stream began mid-rep
         and this is its rep (as PRE counts one); True if it was counted."""
-        if self._mid_rep_peak - y < self.required:
+        peak = self._mid_rep_peak
+        if peak is None or peak - y < self.required:  # the caller checks it is not None
             return False
-        self._peak, self._mid_rep_peak = self._mid_rep_peak, None
+        self._peak, self._mid_rep_peak = peak, None
         self._start, self._anchored, self._begun = self._low, False, True
         self._required = None
         self._confirmed = False  # _go(BACK) confirms and counts the attempt
@@ -621,7 +639,7 @@ class AttemptCounter:
         self._plateau_last = y
         if y > self._peak:
             self._peak = y
-        base = self._base()
+        base = self._home()
         if not self._confirmed:  # debounced like the start: a single far sample is not a stroke
             # `require` seen false so far (the supporting arm of thread the needle, arms raised
             # without a jump): not an attempt yet
@@ -663,9 +681,12 @@ class AttemptCounter:
     def _hold(self, y: float, dt: float, t: float, events: list[RepEvent]) -> None:
         # the hold clock runs while past the count point, with `noise` of hysteresis (a squeeze
         # held a hair short of its deepest point is still held)
-        if not self.counted and self._require_met() and y >= self._base() + self.required - self.rng.noise:
+        hold = self.spec.hold
+        if hold is None:  # only called for exercises with a hold
+            return
+        if not self.counted and self._require_met() and y >= self._home() + self.required - self.rng.noise:
             self.hold_elapsed += dt
-            if self.hold_elapsed >= self.spec.hold.seconds - EPS_S:
+            if self.hold_elapsed >= hold.seconds - EPS_S:
                 self.counted = True
                 self.count += 1
                 numbers = self._numbers()  # what this rep was judged against, before learning from it
@@ -675,7 +696,7 @@ class AttemptCounter:
     def _back(self, y: float, t: float, events: list[RepEvent]) -> None:
         if t - self._prev_known_t > GAP_S:  # the measure was unknown for a while on the way back
             self._unseen_back = True
-        home = self._base()
+        home = self._home()
         if y < self._low:
             self._low, self._low_t = y, t
         back_to = self._peak - self.rng.return_at * (self._peak - home)

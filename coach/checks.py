@@ -15,7 +15,7 @@ import numpy as np
 
 from .conditions import evaluate, failing_value
 from .rules.schema import Check
-from .types import Finding, RepEvent
+from .types import Finding, RepEvent, Side
 
 # A rep statistic is unknown unless at least this share of the rep's frames had the measure.
 # Raise to demand more evidence before judging a rep; lower for measures that often drop out.
@@ -66,7 +66,7 @@ class _RepLog:
 class CheckRunner:
     """Runs one exercise's checks for one side (None when not counting per side)."""
 
-    def __init__(self, checks: tuple[Check, ...], side: Optional[str] = None):
+    def __init__(self, checks: tuple[Check, ...], side: Optional[Side] = None):
         self.frame_checks = [c for c in checks if c.scope == "frame"]
         self.rep_checks = [c for c in checks if c.scope == "rep"]
         self.side = side
@@ -141,6 +141,8 @@ class CheckRunner:
 
     def _judge_rep(self, t: float, view: Optional[str]) -> list[Finding]:
         log = self.log
+        if log is None:  # only called while a rep is logged
+            return []
         out = []
         for c in self.rep_checks:
             if c.views and view not in c.views:

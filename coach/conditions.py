@@ -56,7 +56,9 @@ def evaluate(cond: Condition, values: Mapping[str, float], *,
             v = rep_stat(cond.measure, "drift")
         else:
             v = abs(values.get(cond.measure, math.nan) - baseline.get(cond.measure, math.nan))
-        return _threshold(v, None, None) if math.isnan(v) else v <= cond.max_drift
+        max_drift = cond.max_drift
+        assert max_drift is not None, "the loader gives every drift condition a max_drift"
+        return _threshold(v, None, None) if math.isnan(v) else v <= max_drift
     if k == "stat":
         if rep_stat is None:
             return None

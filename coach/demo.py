@@ -17,11 +17,11 @@ from typing import Optional
 import numpy as np
 
 from .errors import CoachError, OutputError
-from .shutdown import SHUTDOWN
 from .library import demo_dir, find_exercise, pipeline_params
 from .pose.recording import load_recording
-from .runner import Item, Session, format_summary
 from .rules.schema import text
+from .runner import Item, Session, format_summary
+from .shutdown import SHUTDOWN
 
 log = logging.getLogger("coach")
 
@@ -56,8 +56,8 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
     try:
         bundle = ensure_bundle()
         model_line = f"pose model: {bundle} (built offline from the mediapipe wheel, hash verified)"
-    except CoachError as e:  # the demo itself needs no model: report and go on
-        model_line = f"pose model: NOT available ({e})"
+    except CoachError as exc:  # the demo itself needs no model: report and go on
+        model_line = f"pose model: NOT available ({exc})"
     params = pipeline_params()
     ids = ROUTINE
     summaries = []
@@ -78,14 +78,15 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
             title = text(ex.name, lang)
             card = np.zeros((size[1], size[0], 3), np.uint8)
             put_text(card, title, (30, size[1] // 2 - 30), 40)
-            put_text(card, text(ex.description, lang) if ex.description else "", (30, size[1] // 2 + 30), 20, (200, 200, 200))
+            put_text(card, text(ex.description, lang) if ex.description else "", (30, size[1] // 2 + 30), 20,
+                     (200, 200, 200))
             with SHUTDOWN.in_phase("working"):
                 for _ in range(int(fps * 1.5)):
                     writer.write(card)
             session = Session(ex, params, lang=lang, fps=fps, source_name=f"demo:{ex_id}")
 
-            def sink(r, item, _title=title):
-                writer.write(draw_overlay(item.image, r, _title))
+            def sink(r, item, _title=title, _writer=writer):
+                _writer.write(draw_overlay(item.image, r, _title))
             s = session.run(_avatar_items(poses, size, fps), [sink])
             s["injected_fault"] = dict(fault) if fault else None
             summaries.append(s)

@@ -24,7 +24,7 @@ from .reps import RepCounter
 from .rules.schema import Exercise
 from .sides import SideSelector
 from .smoothing import PoseSmoother
-from .types import Finding, FrameResult, Measures, Pose, RepEvent
+from .types import Finding, FrameResult, Measures, Pose, RepEvent, Side
 
 NAN = float("nan")
 
@@ -32,9 +32,9 @@ NAN = float("nan")
 class _Unit:
     """A rep counter with its checks, for one side (or for the whole exercise)."""
 
-    def __init__(self, ex: Exercise, side: Optional[str], personal: Optional[Personal] = None):
+    def __init__(self, ex: Exercise, side: Optional[Side], personal: Optional[Personal] = None):
         self.side = side
-        self.counter = (AttemptCounter(ex.rep, side, personal) if ex.rep.range is not None
+        self.counter: AttemptCounter | RepCounter = (AttemptCounter(ex.rep, side, personal) if ex.rep.range is not None
                         else RepCounter(ex.rep, side))
         self.checks = CheckRunner(ex.checks, side)
 
@@ -53,8 +53,8 @@ class Coach:
         self.monitor = SetupMonitor(exercise, params.view, params.setup, params.feedback.system_cooldown_s)
         self.feedback = RepFeedback()
         self.policy = CuePolicy(lang=lang, display_s=params.feedback.display_s, min_gap_s=params.feedback.min_gap_s)
-        self._last_moved: str = "left"  # alternate: the side that last changed phase (shown on screen)
-        self.count_offset: dict[Optional[str], int] = {}
+        self._last_moved: Side = "left"  # alternate: the side that last changed phase (shown on screen)
+        self.count_offset: dict[Optional[Side], int] = {}
         self.notice: Optional[str] = None  # set by the runner, e.g. an invalid rule-file edit
         self.load(exercise)
 
@@ -70,26 +70,31 @@ class Coach:
     # ------------------------------------------------------------------ set-up
     def load(self, exercise: Exercise) -> None:
         """Start using (possibly edited) rules; reps already counted are kept."""
-        old = getattr(self, "units", {})
+        old: dict[Optional[Side], _Unit] = getattr(self, "units", {})
         for key, u in old.items():
             self.count_offset[key] = self.count_offset.get(key, 0) + u.counter.count
         self.ex = exercise
-        self.units = ({s: _Unit(exercise, s, self.personal) for s in SIDES} if exercise.side == "alternate"
-                      else {None: _Unit(exercise, None, self.personal)})
+        self.units: dict[Optional[Side], _Unit] = (
+            {s: _Unit(exercise, s, self.personal) for s in SIDES} if exercise.side == "alternate"
+            else {None: _Unit(exercise, None, self.personal)})
         if exercise.side == "alternate" and exercise.rep.range is not None:
-            self.units["left"].counter.peer = self.units["right"].counter
-            self.units["right"].counter.peer = self.units["left"].counter
+            left, right = self.units["left"].counter, self.units["right"].counter
+            # [rep.range] always builds AttemptCounters (see _Unit)
+            assert isinstance(left, AttemptCounter) and isinstance(right, AttemptCounter)
+            left.peer = right
+            right.peer = left
         self.bank = MeasureBank(exercise)
         self.monitor.ex = exercise
 
     @property
-    def auto_side(self) -> Optional[str]:
+    def auto_side(self) -> Optional[Side]:
         """side = "auto": the side watched now (None before a pose was seen)."""
         return self.sides.side
 
-    def _watched(self) -> str:
+    def _watched(self) -> Side:
         """The side measured when the exercise watches one side."""
-        return self.ex.side if self.ex.side in SIDES else self.sides.side or "left"
+        mode = self.ex.side
+        return mode if mode in SIDES else self.sides.side or "left"
 
     # ------------------------------------------------------------------ one frame
     def step(self, pose: Optional[Pose], t: float, index: int) -> FrameResult:
@@ -136,7 +141,7 @@ class Coach:
 
     def finish(self, t: float, index: int) -> FrameResult:
         """The stream ended: close reps that were on their way back to the start."""
-        events = []
+        events: list[RepEvent] = []
         for unit in self.units.values():
             evs = unit.counter.finish(t)
             unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, {}, evs, active=False)
@@ -146,7 +151,7 @@ class Coach:
                            reps=self.total_reps, reps_by_side=self.reps_by_side,
                            phase=self.units[key].counter.phase_name)
 
-    def _active_unit_key(self) -> Optional[str]:
+    def _active_unit_key(self) -> Optional[Side]:
         if None in self.units:
             return None
         in_rep = [s for s, u in self.units.items() if u.counter.in_rep]
@@ -161,12 +166,15 @@ class Coach:
         """The [rep.range] counters (rule files without it count with coach.reps.RepCounter)."""
         return [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
 
-    def _display(self, pose: Optional[Pose], vals: dict[str, float], side: Optional[str]):
+    def _display(self, pose: Optional[Pose], vals: dict[str, float],
+                 side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
+        """(measure name, value in its unit, pixel xy of its joint, unit) for the screen, or None."""
         name = self.ex.display
         spec = self.ex.measures.get(name)
         if pose is None or spec is None or math.isnan(vals.get(name, NAN)) or not spec.landmarks:
             return None
-        s = side or self.auto_side or (self.ex.side if self.ex.side in SIDES else "left")
+        mode = self.ex.side
+        s = side or self.auto_side or (mode if mode in SIDES else "left")
         lm = spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0]
         xy = pose.image_xy[INDEX[resolve(lm, s)]]
         return (name, float(vals[name]), (float(xy[0]), float(xy[1])), spec.unit)
@@ -176,17 +184,17 @@ class Coach:
     def reps_by_side(self) -> dict[str, int]:
         if None in self.units:
             return {}
-        return {s: u.counter.count + self.count_offset.get(s, 0) for s, u in self.units.items()}
+        return {s: u.counter.count + self.count_offset.get(s, 0) for s, u in self.units.items() if s is not None}
 
     @property
     def total_reps(self) -> int:
         return sum(u.counter.count + self.count_offset.get(k, 0) for k, u in self.units.items())
 
 
-def _flatten(values: dict[Optional[str], dict[str, float]]) -> dict[str, float]:
+def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]:
     if None in values:
         return dict(values[None])
-    return {f"{k}@{s}": v for s, vals in values.items() for k, v in vals.items()}
+    return {f"{k}@{s}": v for s, vals in values.items() if s is not None for k, v in vals.items()}
 
 
 def replay(exercise: Exercise, poses: Sequence[Optional[Pose]], params: Optional[PipelineConfig] = None, *,

@@ -8,7 +8,6 @@ completed on less than the whole input (see :data:`EXIT_INCOMPLETE`), 128 + N st
 """
 from __future__ import annotations
 
-
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2

@@ -5,6 +5,8 @@ name are replaced by ``left``/``right`` before lookup (see :func:`resolve`).
 """
 from __future__ import annotations
 
+from typing import Literal
+
 NAMES: tuple[str, ...] = (
     "nose",
     "left_eye_inner", "left_eye", "left_eye_outer",
@@ -26,7 +28,8 @@ NAMES: tuple[str, ...] = (
 N_LANDMARKS = len(NAMES)  # 33
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
 
-SIDES = ("left", "right")
+Side = Literal["left", "right"]  # a body side (coach.types re-exports it)
+SIDES: tuple[Side, Side] = ("left", "right")
 
 
 def other_side(side: str) -> str:

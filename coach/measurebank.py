@@ -18,10 +18,10 @@ import numpy as np
 from . import measures as M
 from .landmarks import INDEX, SIDES, resolve
 from .rules.schema import DERIVED_KINDS, Exercise
-from .types import Pose
+from .types import Pose, Side
 
 NAN = float("nan")
-Values = dict[Optional[str], dict[str, float]]
+Values = dict[Optional[Side], dict[str, float]]  # unit key -> measure name -> value
 
 
 class MeasureBank:
@@ -35,9 +35,10 @@ class MeasureBank:
         # side -> landmark indices the sided measures use (the auto side's visibility score)
         self.side_landmarks = {s: sorted({INDEX[resolve(lm, s)] for n in self.sided
                                           for lm in exercise.measures[n].landmarks}) for s in SIDES}
-        self._history: dict[tuple, deque] = {}  # (unit key, measure) -> recent (t, value), for speeds
+        # (unit key, measure) -> recent (t, value), for speeds
+        self._history: dict[tuple[Optional[Side], str], deque[tuple[float, float]]] = {}
 
-    def measure(self, pose: Optional[Pose], t: float, watched: str) -> Values:
+    def measure(self, pose: Optional[Pose], t: float, watched: Side) -> Values:
         """Values per unit at ``t`` (s); watched: the side measured when only one is."""
         ex = self.ex
         mode = ex.side
@@ -66,7 +67,7 @@ class MeasureBank:
         self._add_speeds(out, t)
         return out
 
-    def _values(self, pose: Optional[Pose], side: Optional[str]) -> dict[str, float]:
+    def _values(self, pose: Optional[Pose], side: Optional[Side]) -> dict[str, float]:
         ex = self.ex
         out: dict[str, float] = {}
         for name, spec in ex.measures.items():

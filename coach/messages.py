@@ -1,6 +1,8 @@
 """The coach's own messages (not from rule files), per language. English is the fallback."""
 from __future__ import annotations
 
+from typing import Iterable
+
 MESSAGES: dict[str, dict[str, str]] = {
     "wrong_view": {
         "en": "Turn so the camera sees your {views} view.",
@@ -81,12 +83,12 @@ def message(key: str, lang: str = "en", **fmt: str) -> str:
     return (table.get(lang) or table["en"]).format(**fmt)
 
 
-def views_text(views, lang: str = "en") -> str:
+def views_text(views: Iterable[str], lang: str = "en") -> str:
     names = VIEW_NAMES.get(lang, VIEW_NAMES["en"])
     return JOIN.get(lang, " or ").join(names[v] for v in views)
 
 
-def parts_text(landmarks, lang: str = "en") -> str:
+def parts_text(landmarks: Iterable[str], lang: str = "en") -> str:
     names = PART_NAMES.get(lang, PART_NAMES["en"])
     out: list[str] = []
     for lm in landmarks:

@@ -9,14 +9,14 @@ asked, again and again, to turn. Time is passed in.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Mapping, Optional
 
 from .config import SetupConfig, ViewConfig
 from .feedback.policy import Candidate
 from .landmarks import INDEX, SIDES, resolve
 from .messages import message, parts_text, views_text
 from .rules.schema import Exercise
-from .types import Pose
+from .types import Pose, Side, View
 from .view import ViewTracker
 
 
@@ -33,7 +33,7 @@ class SetupMonitor:
         self._hint_given = False
         self._missing_since: Optional[float] = None
 
-    def view(self, pose: Optional[Pose], t: float) -> tuple[Optional[str], Optional[bool], bool]:
+    def view(self, pose: Optional[Pose], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         """(view, view_ok, view_wrong) at ``t``: the majority view (None unknown), whether the
         rule file lists it (None unknown), and whether it has been wrong for wrong_for_s."""
         view = self.tracker.update(pose, t)
@@ -45,12 +45,15 @@ class SetupMonitor:
         return view, ok, self._wrong_since is not None and t - self._wrong_since >= self.wrong_for_s
 
     def candidates(self, pose: Optional[Pose], t: float, view_wrong: bool, cannot_count: bool,
-                   watched: Optional[str]) -> list[Candidate]:
+                   watched: Optional[Side]) -> list[Candidate]:
         """Set-up cues at ``t``. cannot_count: every counter's gate is false in this view;
         watched: the side watched when the exercise uses one side (None otherwise)."""
         ex = self.ex
         cd = self.cooldown_s
-        views = lambda lang: {"views": views_text(ex.views, lang)}  # noqa: E731
+
+        def views(lang: str) -> dict[str, str]:
+            return {"views": views_text(ex.views, lang)}
+
         if view_wrong and cannot_count:
             # the rule file's gate says this view cannot be counted (a squeeze seen from the side)
             return [Candidate("view", "warning", _msgs("wrong_view", views), None, cd)]
@@ -80,5 +83,6 @@ class SetupMonitor:
                           None, cd)]
 
 
-def _msgs(key: str, fmt) -> dict[str, str]:
+def _msgs(key: str, fmt: Callable[[str], Mapping[str, str]]) -> dict[str, str]:
+    """The message ``key`` in every language; fmt(lang) gives its placeholders' values."""
     return {lang: message(key, lang, **fmt(lang)) for lang in ("en", "es")}

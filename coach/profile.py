@@ -24,12 +24,12 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping
 
 from .errors import RuleFileError, UsageError
-from .rules import schema as S
 from .limits import TextFileProblem, read_text
-from .rules.loader import _Ctx, _check_value, parse_toml
+from .rules import schema as S
+from .rules.loader import _check_value, _Ctx, parse_toml
 from .rules.tomlpos import did_you_mean
 
 MAX_BYTES = 1_000_000  # a profile is a few lines; anything larger is not one
@@ -74,7 +74,7 @@ def profile_path(name: str) -> Path:
 def parse_profile(text: str, filename: str) -> dict[str, Entry]:
     """Validate a profile's text: every problem at once as file:line:col (RuleFileError)."""
     data, problems = parse_toml(text, filename)
-    if problems:
+    if problems or data is None:  # parse_toml gives a table exactly when it has no problems
         raise RuleFileError(problems)
     ctx = _Ctx(filename, text)
     out: dict[str, Entry] = {}
@@ -107,7 +107,8 @@ def load_profile(name: str) -> dict[str, Entry]:
     try:
         text = read_text(path, MAX_BYTES)
     except FileNotFoundError:
-        raise UsageError(f"no profile '{name}' ({path}): create it with 'coach calibrate EXERCISE --profile {name}'") from None
+        raise UsageError(f"no profile '{name}' ({path}): create it with "
+                         f"'coach calibrate EXERCISE --profile {name}'") from None
     except TextFileProblem as e:
         raise RuleFileError([e.where(str(path))]) from None
     except OSError as e:

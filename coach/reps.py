@@ -21,8 +21,7 @@ from typing import Mapping, Optional
 
 from .conditions import evaluate
 from .rules.schema import RepSpec
-from .types import RepEvent
-
+from .types import RepEvent, RepEventKind, Side
 
 EPS_S = 1e-6  # frame times are floats: 19.15 - 19.10 is 0.04999..., which must count as 0.05 s
 
@@ -57,7 +56,7 @@ class _Timer:
 
 
 class RepCounter:
-    def __init__(self, spec: RepSpec, side: Optional[str] = None):
+    def __init__(self, spec: RepSpec, side: Optional[Side] = None):
         self.spec = spec
         self.side = side
         self.names = [p.name for p in spec.phases]
@@ -88,9 +87,10 @@ class RepCounter:
         return self.spec.hold.seconds if self.spec.hold else None
 
     # ------------------------------------------------------------------ stepping
-    def _event(self, kind: str, t: float, **kw) -> RepEvent:
+    def _event(self, kind: RepEventKind, t: float, reason: Optional[str] = None,
+               message: Optional[Mapping[str, str]] = None) -> RepEvent:
         return RepEvent(kind=kind, t=t, phase=self.phase_name, rep_index=self.count, side=self.side,
-                        start_t=self.rep_start, **kw)
+                        start_t=self.rep_start, reason=reason, message=message)
 
     def _enter(self, idx: int, t: float) -> None:
         self.phase = idx
@@ -124,10 +124,11 @@ class RepCounter:
 
         i = self.phase
         # hold timer: counts only while the hold phase's own condition is definitely true
-        if self.hold_idx is not None and i == self.hold_idx and not self.counted:
+        hold = self.spec.hold  # not None when hold_idx is set
+        if hold is not None and self.hold_idx is not None and i == self.hold_idx and not self.counted:
             if evaluate(phases[i].enter, values) is True:
                 self.hold_elapsed += dt
-            if self.hold_elapsed >= self.spec.hold.seconds - EPS_S:
+            if self.hold_elapsed >= hold.seconds - EPS_S:
                 self.counted = True
                 self.count += 1
                 events.append(self._event("rep", t))

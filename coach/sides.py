@@ -13,18 +13,18 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from .config import SideConfig
-from .types import Pose
+from .types import Pose, Side
 
 
 class SideSelector:
     def __init__(self, config: SideConfig = SideConfig()):
         self.config = config
-        self.side: Optional[str] = None  # "left" / "right"; None until a pose is seen
+        self.side: Optional[Side] = None  # None until a pose is seen
         self._ema = 0.0
         self._last_t: Optional[float] = None
 
-    def update(self, pose: Optional[Pose], t: float, landmarks: Mapping[str, Sequence[int]],
-               in_rep: bool) -> Optional[str]:
+    def update(self, pose: Optional[Pose], t: float, landmarks: Mapping[Side, Sequence[int]],
+               in_rep: bool) -> Optional[Side]:
         """The watched side after this frame at ``t`` (s). landmarks: side -> landmark indices
         the exercise measures on that side; in_rep: a rep is under way (no switch then)."""
         last, self._last_t = self._last_t, t

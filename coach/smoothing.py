@@ -56,27 +56,30 @@ class OneEuroFilter:
         elements that are known; unknown ones are returned as given and their state reset."""
         x = np.asarray(x, float)
         valid = np.isfinite(x) if valid is None else (np.asarray(valid, bool) & np.isfinite(x))
-        if self._t is None or self._x is None or self._x.shape != x.shape:
+        last_t = self._t
+        if last_t is None or self._x is None or self._x.shape != x.shape:
             fresh = np.ones_like(valid)
         else:
-            dt = t - self._t
+            dt = t - last_t
             fresh = np.isnan(self._x) if 0 < dt <= self.p.max_gap_s else np.ones_like(valid)
         out = x.copy()
-        if self._x is None or self._x.shape != x.shape:
-            self._x = np.full_like(x, np.nan)
-            self._dx = np.zeros_like(x)
+        prev_x, prev_dx = self._x, self._dx  # set and reset together
+        if prev_x is None or prev_dx is None or prev_x.shape != x.shape:
+            prev_x = self._x = np.full_like(x, np.nan)
+            prev_dx = self._dx = np.zeros_like(x)
         upd = valid & ~fresh
         if np.any(upd):
-            dt = t - self._t
-            dx = (x[upd] - self._x[upd]) / dt
+            assert last_t is not None  # nothing is updated on a fresh start
+            dt = t - last_t
+            dx = (x[upd] - prev_x[upd]) / dt
             a_d = _alpha(self.p.d_cutoff_hz, dt)
-            dx_hat = a_d * dx + (1 - a_d) * self._dx[upd]
+            dx_hat = a_d * dx + (1 - a_d) * prev_dx[upd]
             cutoff = self.p.min_cutoff_hz + self.p.beta * np.abs(dx_hat)
             a = _alpha(cutoff, dt)
-            out[upd] = a * x[upd] + (1 - a) * self._x[upd]
-            self._dx[upd] = dx_hat
+            out[upd] = a * x[upd] + (1 - a) * prev_x[upd]
+            prev_dx[upd] = dx_hat
         start = valid & fresh
-        self._dx[start] = 0.0
+        prev_dx[start] = 0.0
         self._x = np.where(valid, out, np.nan)
         self._t = t
         return out

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any, Optional
 
 from .rules.schema import Exercise, text
-from .types import FrameResult
+from .types import FrameResult, Side
 
 
 class SummaryBuilder:
@@ -22,7 +22,7 @@ class SummaryBuilder:
         self.reps_detail: list[dict[str, Any]] = []
         self.cues: list[dict[str, Any]] = []
         self.fault_episodes: Counter[str] = Counter()
-        self._faulty: set[tuple[str, Optional[str]]] = set()
+        self._faulty: set[tuple[str, Optional[Side]]] = set()
         self.views: Counter[str] = Counter()
         self.last: Optional[FrameResult] = None
 

@@ -11,16 +11,24 @@ angles in degrees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Literal, Mapping, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .landmarks import N_LANDMARKS
+from .landmarks import Side as Side  # re-exported: the body side, "left" / "right"
 
-SEVERITIES = ("info", "tip", "warning", "stop")  # increasing priority
+# The string kinds, as types (the values stay plain strings at run time: rule files, recordings
+# and summaries hold them as text).
+Severity = Literal["info", "tip", "warning", "stop"]
+View = Literal["front", "side", "oblique", "rear"]  # camera views, as rule files name them
+RepEventKind = Literal["start", "phase", "rep", "incomplete", "timeout", "cycle"]
+
+SEVERITIES: tuple[Severity, ...] = ("info", "tip", "warning", "stop")  # increasing priority
 
 
-def severity_rank(severity: str) -> int:
+def severity_rank(severity: Severity) -> int:
     return SEVERITIES.index(severity)
 
 
@@ -33,7 +41,7 @@ class Frame:
     index: 0-based frame number in the source.
     """
 
-    image: np.ndarray
+    image: NDArray[np.uint8]
     t: float
     index: int
 
@@ -61,10 +69,10 @@ class Pose:
 
     t: float
     index: int
-    image_xy: np.ndarray
-    world_xyz: Optional[np.ndarray]
-    visibility: np.ndarray
-    presence: np.ndarray
+    image_xy: NDArray[np.float64]
+    world_xyz: Optional[NDArray[np.float64]]
+    visibility: NDArray[np.float64]
+    presence: NDArray[np.float64]
     image_size: tuple[int, int]
 
     def __post_init__(self) -> None:
@@ -96,9 +104,10 @@ class Measures:
 class RepEvent:
     """Something the rep counter decided at time t.
 
-    kind: "start" (entered the first phase), "phase" (entered ``phase``), "rep" (a counted rep),
-    "incomplete" (an attempt that is not counted; ``reason`` says why), "timeout" (the set
-    paused longer than max_rep_s), "hold" (a hold reached its target, when a hold phase counts).
+    kind: "start" (entered the first phase), "phase" (entered ``phase``), "rep" (a counted rep;
+    a hold that reached its target is a "rep" too), "incomplete" (an attempt that is not counted;
+    ``reason`` says why), "timeout" (the set paused longer than max_rep_s), "cycle" (an attempt
+    ended, counted or not: ``reason`` is None when it counted).
     rep_index: 1-based count of this side after a "rep" event, else the count so far.
     side: "left"/"right" for per-side counting, else None.
     start_t: when the attempt started (entered the first phase), seconds.
@@ -109,11 +118,11 @@ class RepEvent:
     the one list that praise, the summary and reports all use.
     """
 
-    kind: str
+    kind: RepEventKind
     t: float
     phase: Optional[str] = None
     rep_index: int = 0
-    side: Optional[str] = None
+    side: Optional[Side] = None
     start_t: Optional[float] = None
     reason: Optional[str] = None
     message: Optional[Mapping[str, str]] = None
@@ -131,13 +140,13 @@ class Finding:
     """
 
     check_id: str
-    severity: str
+    severity: Severity
     t: float
     value: float
     message: Mapping[str, str]
     voice: Optional[Mapping[str, str]] = None
     cooldown_s: float = 10.0
-    side: Optional[str] = None
+    side: Optional[Side] = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +160,7 @@ class Cue:
 
     text: str
     voice: str
-    severity: str
+    severity: Severity
     t: float
     until_t: float
     source: str
@@ -174,8 +183,8 @@ class FrameResult:
     phase: Optional[str] = None
     hold_elapsed_s: Optional[float] = None
     hold_target_s: Optional[float] = None
-    view: Optional[str] = None
+    view: Optional[View] = None
     view_ok: Optional[bool] = None
-    side: Optional[str] = None
+    side: Optional[Side] = None
     display_measure: Optional[tuple[str, float, tuple[float, float], str]] = None  # (name, value, pixel xy, unit)
     notice: Optional[str] = None  # a problem the member or therapist must see (e.g. a rule-file error)

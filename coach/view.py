@@ -15,7 +15,7 @@ import numpy as np
 
 from .config import ViewConfig
 from .landmarks import INDEX
-from .types import Pose
+from .types import Pose, View
 
 _PAIRS = (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"))
 
@@ -36,7 +36,7 @@ def body_yaw(pose: Pose, min_visibility: float = 0.3) -> Optional[float]:
     return math.degrees(math.atan2(-vec[2], vec[0]))
 
 
-def classify(yaw: Optional[float], bands: ViewConfig = ViewConfig()) -> Optional[str]:
+def classify(yaw: Optional[float], bands: ViewConfig = ViewConfig()) -> Optional[View]:
     """Name the view for a yaw (degrees). Bands are in degrees of |yaw| (coach.config.ViewConfig)."""
     if yaw is None:
         return None
@@ -56,9 +56,9 @@ class ViewTracker:
     def __init__(self, config: ViewConfig = ViewConfig()):
         self.window_s = config.window_s
         self.config = config
-        self._hist: deque[tuple[float, str]] = deque()
+        self._hist: deque[tuple[float, View]] = deque()
 
-    def update(self, pose: Optional[Pose], t: float) -> Optional[str]:
+    def update(self, pose: Optional[Pose], t: float) -> Optional[View]:
         view = classify(body_yaw(pose), self.config) if pose is not None else None
         if view is not None:
             self._hist.append((t, view))
@@ -66,7 +66,7 @@ class ViewTracker:
             self._hist.popleft()
         if not self._hist:
             return None
-        counts: dict[str, int] = {}
+        counts: dict[View, int] = {}
         for _, v in self._hist:
             counts[v] = counts.get(v, 0) + 1
-        return max(counts, key=counts.get)
+        return max(counts, key=lambda v: counts[v])  # max keeps the first seen on ties

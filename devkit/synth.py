@@ -75,7 +75,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from coach.landmarks import INDEX, NAMES, N_LANDMARKS
+from coach.landmarks import INDEX, N_LANDMARKS, NAMES
 from coach.types import Pose
 
 _ARM = ("shoulder_flexion", "shoulder_abduction", "shoulder_horizontal", "shoulder_rotation",
@@ -216,7 +216,10 @@ def _frames(p: Mapping[str, float], b: Body) -> dict:
         # shoulder and arm
         elev = g("shoulder_elevation") + g(f"{side}_shoulder_elevation")
         sh = sc + mu @ (LEFT * (b["shoulder_width"] / 2 - retr) + UP * elev + BACK * retr)
-        a = lambda k: g(f"{side}_{k}")  # noqa: E731
+
+        def a(k: str, side: str = side) -> float:  # this side's joint angle k
+            return g(f"{side}_{k}")
+
         arm = (_turn_left(a("shoulder_horizontal")) @ _flex(a("shoulder_flexion"))
                @ _abduct(a("shoulder_abduction")) @ _turn_left(a("shoulder_rotation")))
         fore = arm @ _flex(a("elbow_flexion"))
@@ -415,7 +418,7 @@ def synthesize(motion: Motion, *, fps: float = 30.0, duration: Optional[float] =
     nw = np.random.default_rng([seed, 1]).normal(0.0, 1.0, (n, N_LANDMARKS, 3)) * noise_world_m
     lost = np.zeros((n, N_LANDMARKS), bool)
     for t0, t1, names in low_visibility:
-        lost[np.ix_(_in_windows(ts, [(t0, t1)]), [INDEX[x] for x in names])] = True
+        lost[np.ix_(_in_windows(ts, [(t0, t1)]), np.array([INDEX[x] for x in names], dtype=np.intp))] = True
     if lost.any():
         jit = np.random.default_rng([seed, 2])
         npx = npx + lost[..., None] * jit.normal(0.0, 12.0, npx.shape)

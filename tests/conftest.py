@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 import realclips
 
 REPO = Path(__file__).resolve().parents[1]

@@ -333,7 +333,7 @@ def test_far_end_unseen_is_not_counted_and_nan_frames_say_nothing():
     assert len(nan_t) > 20
     assert [e for e in events if round(e.t, 6) in nan_t] == []
     # nothing changes while unknown: stage, phase and count are those of the last known frame
-    for (t0, st0, ph0, n0, _), (t1, st1, ph1, n1, _) in zip(trace, trace[1:]):
+    for (_, st0, ph0, n0, _), (t1, st1, ph1, n1, _) in zip(trace, trace[1:]):
         if round(t1, 6) in nan_t:
             assert (st1, ph1, n1) == (st0, ph0, n0), t1
     assert c.count == 3  # reps 1, 2 and 4; the third was seen only down to 130 deg

@@ -140,7 +140,9 @@ def test_ctrl_c_keeps_what_was_recorded(clips_dir, tmp_path):
     test_signals.py) with a summary; the annotated video and the landmark recording hold every
     frame processed so far and are readable."""
     import signal
+
     import cv2
+
     from coach.pose.recording import load_recording
     out, rec = tmp_path / "out.mp4", tmp_path / "rec.npz"
     p = subprocess.Popen([sys.executable, "-m", "coach", "run", "squat", "--source",

@@ -66,6 +66,7 @@ def test_unknown_never_cues_or_counts():
     script = SCRIPTS["bicep_curl"]
     poses = script.poses(with_fault(script, "elbow_swing"), noise=False)
     import dataclasses
+
     import numpy as np
     blind = [dataclasses.replace(p, visibility=np.full(33, 0.2)) if p is not None else None for p in poses]
     coach, results = run("bicep_curl", blind)
@@ -155,8 +156,9 @@ def test_session_summary_shape():
 
 def test_speed_measure_from_known_motion():
     """A joint moving at a constant 90 deg/s reads 90 deg/s; unknown input stays unknown."""
-    from coach.rules.loader import parse_text
     import numpy as np
+
+    from coach.rules.loader import parse_text
     rules = open(find_exercise("bicep_curl").path, encoding="utf-8").read()
     ex, probs = parse_text(rules, "bicep_curl.toml")
     assert not probs
@@ -176,8 +178,10 @@ def test_speed_measure_from_known_motion():
 def test_summary_says_why_attempts_did_not_count_in_the_members_language():
     from coach.runner import format_summary
     s = {"exercise": "resisted_row", "exercise_name": "Resisted row", "reps": 2, "reps_by_side": {},
-         "reps_detail": [{"counted": True, "faults": []}, {"counted": False, "reason": "short: reached 141, counts at 112"},
-                         {"counted": True, "faults": ["shrug"]}, {"counted": False, "reason": "quicker than 1 s (0.80 s)"},
+         "reps_detail": [{"counted": True, "faults": []},
+                         {"counted": False, "reason": "short: reached 141, counts at 112"},
+                         {"counted": True, "faults": ["shrug"]},
+                         {"counted": False, "reason": "quicker than 1 s (0.80 s)"},
                          {"counted": False, "reason": "short: reached 130, counts at 112"}],
          "faults": {"shrug": 1}, "frames": 382, "frames_with_pose": 380, "seconds": 12.7}
     assert format_summary(s, "en") == (

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from longsession import squat_recording
 
 from coach.errors import RecordingError, RuleFileError, UsageError
 from coach.library import exercises_dir
@@ -18,7 +19,6 @@ from coach.pose.recording import RecordingWriter, load_recording
 from coach.profile import load_profile
 from coach.rules.loader import load_exercise
 from coach.rules.pipeline import parse_pipeline, parse_protocol
-from longsession import squat_recording
 
 FUZZ = settings(max_examples=80, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

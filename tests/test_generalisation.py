@@ -148,6 +148,7 @@ def test_rows_count_from_every_side_of_the_member(yaw):
 def _hide(poses, names):
     """The same poses with these landmarks out of the picture (visibility and presence 0)."""
     import numpy as np
+
     from coach.landmarks import INDEX
     idx = [INDEX[n] for n in names]
     out = []

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from longsession import squat_recording
 
 from coach.errors import RecordingError, RuleFileError
 from coach.library import calibration_dir, exercises_dir, pipeline_params
@@ -21,7 +22,6 @@ from coach.pose.recording import load_recording
 from coach.profile import load_profile, parse_profile
 from coach.rules.loader import load_exercise, parse_text
 from coach.runner import RuleWatcher
-from longsession import squat_recording
 
 REPO = Path(__file__).resolve().parents[1]
 SQUAT = (exercises_dir() / "squat.toml").read_text(encoding="utf-8")
@@ -179,7 +179,8 @@ def test_every_number_has_an_upper_bound(old, new, message):
 
 
 def test_degree_threshold_out_of_range_is_rejected():
-    ex, problems = parse_text(SQUAT + '\n[[checks]]\nid = "x"\nmessage = "x"\nexpect = { measure = "knee", above = 250 }\n',
+    ex, problems = parse_text(SQUAT + '\n[[checks]]\nid = "x"\nmessage = "x"\n'
+                              'expect = { measure = "knee", above = 250 }\n',
                               "squat.toml")
     assert ex is None and len(problems) == 1
     assert problems[0].endswith("'above' on \"knee\" (degrees) expects values from -180 to 180 deg, found 250")
@@ -194,7 +195,7 @@ def test_pipeline_numbers_are_range_checked(tmp_path):
     with pytest.raises(RuleFileError) as e:
         pipeline_params(path)
     lines = text.splitlines()
-    row = {key: next(i + 1 for i, l in enumerate(lines) if l.startswith(key))
+    row = {key: next(i + 1 for i, line in enumerate(lines) if line.startswith(key))
            for key in ("min_detection_confidence", "display_s", "[side]")}
     assert e.value.problems == [
         f"{path}:{row['min_detection_confidence']}:1: 'min_detection_confidence' expects a value <= 1 (0-1), found 5",

@@ -15,7 +15,7 @@ PARAMS = pipeline_params()
 
 
 def _cases():
-    for ex_id, script in sorted(SCRIPTS.items()):
+    for ex_id in sorted(SCRIPTS):
         for view in find_exercise(ex_id).views:
             for yaw in YAWS[view]:
                 yield pytest.param(ex_id, yaw, id=f"{ex_id}-{view}{yaw:+d}")

@@ -22,7 +22,8 @@ from coach.types import Pose
     ((2, 2, 2), (1, 1, 1), (2, 1, 1), math.degrees(math.acos(1 / math.sqrt(3)))),
 ])
 def test_joint_angle(a, b, c, expected):
-    assert M.joint_angle(np.array(a, float), np.array(b, float), np.array(c, float)) == pytest.approx(expected, abs=1e-9)
+    angle = M.joint_angle(np.array(a, float), np.array(b, float), np.array(c, float))
+    assert angle == pytest.approx(expected, abs=1e-9)
 
 
 def test_joint_angle_degenerate_is_nan():

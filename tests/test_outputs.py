@@ -15,13 +15,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from longsession import squat_recording
 
 from coach import capture
 from coach.capture import VideoWriter
 from coach.errors import OutputError
 from coach.outputs import is_coach_video
 from coach.pose.recording import JOURNAL_RECORD, load_recording
-from longsession import squat_recording
 
 REPO = Path(__file__).resolve().parents[1]
 

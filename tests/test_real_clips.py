@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
 import realclips
 
 pytestmark = pytest.mark.real_clips
@@ -173,8 +172,12 @@ def test_never_silent(results, clip):
 def _faulty_rep_hits(label: dict, summary: dict, fault: Fault) -> tuple[list[int], list[int]]:
     """(labelled faulty reps the check fired on, labelled clean reps it fired on)."""
     spans = realclips.rep_spans(label)
-    hit = [k for k in fault.faulty_reps if k <= len(spans) and fault.check in realclips.checks_in(summary, spans[k - 1])]
-    false = [k for k in fault.clean_reps if k <= len(spans) and fault.check in realclips.checks_in(summary, spans[k - 1])]
+
+    def flagged(k: int) -> bool:  # rep k (1-based) was seen and the fault's check fired in it
+        return k <= len(spans) and fault.check in realclips.checks_in(summary, spans[k - 1])
+
+    hit = [k for k in fault.faulty_reps if flagged(k)]
+    false = [k for k in fault.clean_reps if flagged(k)]
     return hit, false
 
 

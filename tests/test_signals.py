@@ -14,11 +14,11 @@ from pathlib import Path
 
 import cv2
 import pytest
+from longsession import squat_recording
 
 from coach import cli
 from coach.pose.recording import JOURNAL_RECORD, load_recording
 from coach.shutdown import SHUTDOWN
-from longsession import squat_recording
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,13 +1,21 @@
 """Tests for the synthetic landmark generator (devkit.synth)."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
 from coach.landmarks import INDEX
 from devkit.synth import (
-    DOFS, Body, Camera, Keyframe, Motion, grounded, pose_at, reps_motion, synthesize, world_landmarks,
+    DOFS,
+    Body,
+    Camera,
+    Keyframe,
+    Motion,
+    grounded,
+    pose_at,
+    reps_motion,
+    synthesize,
+    world_landmarks,
 )
 from coach.types import Pose
 

@@ -19,7 +19,6 @@ from coach.engine import Coach  # noqa: E402
 from coach.library import find_exercise, pipeline_params  # noqa: E402
 from devkit.motions import SCRIPTS  # noqa: E402
 
-
 VIEW_YAWS = {"front": (0, 15, -15), "side": (90, -90), "oblique": (45, -45, 135, -135), "rear": (180,)}
 
 

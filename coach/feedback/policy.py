@@ -10,18 +10,18 @@ Findings only exist for definite faults, so unknown data never produces a cue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 from ..rules.schema import text
-from ..types import Cue, severity_rank
+from ..types import Cue, Severity, severity_rank
 
 
 @dataclass(frozen=True)
 class Candidate:
     source: str
-    severity: str
-    message: dict
-    voice: Optional[dict]
+    severity: Severity
+    message: Mapping[str, str]  # language -> text
+    voice: Optional[Mapping[str, str]]  # language -> text
     cooldown_s: float
 
 

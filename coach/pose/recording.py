@@ -241,11 +241,11 @@ def save_recording(
         dt = dt[dt > 0]
         fps = float(1.0 / np.median(dt)) if dt.size else math.nan
     if image_size is None and meta.get("image_size") is not None:
-        image_size = tuple(meta["image_size"])  # type: ignore[assignment]
+        image_size = tuple(meta["image_size"])
     if image_size is None:
         first = next((p for p in poses if p is not None), None)
         image_size = first.image_size if first is not None else (0, 0)
-    arrays = _pack(poses, times, indices, float(fps), image_size, meta)  # type: ignore[arg-type]
+    arrays = _pack(poses, times, indices, float(fps), image_size, meta)
     if not path.parent.is_dir():
         raise _write_error(f"cannot write recording '{path}': folder '{path.parent}' does not exist")
     _atomic_savez(path, arrays, compress)
@@ -327,10 +327,10 @@ def _read_journal(path: Path, bad) -> tuple[dict, list[str]]:
         size = path.stat().st_size
         with open(path, "rb") as f:
             f.seek(len(JOURNAL_MAGIC))
-            raw = f.read(4)
-            if len(raw) < 4:
+            word = f.read(4)
+            if len(word) < 4:
                 raise bad("the journal header is cut short")
-            (hlen,) = struct.unpack("<I", raw)
+            (hlen,) = struct.unpack("<I", word)
             if hlen > MAX_META_BYTES:
                 raise bad("the journal header is too large")
             header_bytes = f.read(hlen)

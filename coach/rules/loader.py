@@ -9,7 +9,7 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,7 +19,9 @@ else:  # pragma: no cover
 from ..errors import RuleFileError
 from ..landmarks import NAMES, is_valid_name
 from ..limits import MAX_NESTING, TextFileProblem, read_text, toml_nesting
+from ..types import View
 from . import schema as S
+from .tomlpos import Path as KeyPath
 from .tomlpos import did_you_mean, key_positions, syntax_error, value_position
 
 _LANDMARK_WORDS = sorted(set(NAMES) | {n.replace("left_", "{side}_") for n in NAMES if n.startswith("left_")}
@@ -40,7 +42,7 @@ def _found(v: Any) -> str:
     return type(v).__name__
 
 
-def _section_label(path: tuple) -> str:
+def _section_label(path: KeyPath) -> str:
     parts = [p for p in path if isinstance(p, str)]
     return "[" + ".".join(parts) + "]" if parts else "the top level"
 
@@ -53,13 +55,13 @@ class _Ctx:
         self.positions = key_positions(text)
         self.problems: list[tuple[int, int, str]] = []
 
-    def add(self, path: tuple, message: str) -> None:
+    def add(self, path: KeyPath, message: str) -> None:
         pos = value_position(self.positions, path)
         line, col = (pos.line, pos.col) if pos else (1, 1)
         self.problems.append((line, col, message))
 
     def formatted(self) -> list[str]:
-        return [f"{self.filename}:{l}:{c}: {m}" for l, c, m in sorted(set(self.problems))]
+        return [f"{self.filename}:{line}:{col}: {m}" for line, col, m in sorted(set(self.problems))]
 
 
 # ------------------------------------------------------------------ generic key validation
@@ -68,7 +70,7 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _check_value(ctx: _Ctx, path: tuple, key: S.Key, v: Any) -> Any:
+def _check_value(ctx: _Ctx, path: KeyPath, key: S.Key, v: Any) -> Any:
     """Validate one value against its Key; returns the cleaned value or None on a problem."""
     name = path[-1]
     unit = f" ({key.unit})" if key.unit and key.unit not in ("measure's unit",) else ""
@@ -139,7 +141,7 @@ def _check_value(ctx: _Ctx, path: tuple, key: S.Key, v: Any) -> Any:
     return v
 
 
-def _table(ctx: _Ctx, data: dict, path: tuple, section: str) -> dict:
+def _table(ctx: _Ctx, data: dict[str, Any], path: KeyPath, section: str) -> dict[str, Any]:
     """Check keys of one table against SECTIONS[section]; returns cleaned values (None for bad)."""
     keys = S.SECTIONS[section]
     out: dict[str, Any] = {}
@@ -162,7 +164,8 @@ def _table(ctx: _Ctx, data: dict, path: tuple, section: str) -> dict:
 
 # ------------------------------------------------------------------------- conditions
 
-def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple[str, ...]) -> Optional[S.Condition]:
+def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.MeasureSpec],
+               allowed: tuple[str, ...]) -> Optional[S.Condition]:
     """Validate a condition; ``allowed`` lists the kinds permitted where it appears."""
     if not isinstance(data, dict):
         return None
@@ -173,7 +176,8 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
     for group in ("all", "any"):
         if group in given:
             if given != {group}:
-                ctx.add(path, f"'{group}' must stand alone in its condition, found also {', '.join(sorted(given - {group}))}")
+                ctx.add(path, f"'{group}' must stand alone in its condition, found also "
+                        f"{', '.join(sorted(given - {group}))}")
                 return None
             if group not in allowed:
                 return None
@@ -181,11 +185,13 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
                 ctx.add(path + (group,), f"'{group}' expects at least one condition, found an empty list")
                 return None
             kids = [_condition(ctx, d, path + (group, i), measures, allowed) for i, d in enumerate(data[group])]
-            return None if any(k is None for k in kids) else S.Condition(kind=group, children=tuple(kids))
+            valid = [k for k in kids if k is not None]
+            return None if len(valid) < len(kids) else S.Condition(kind=group, children=tuple(valid))
     if "phase" in given:
         extra = given - {"phase", "min_duration_s", "max_duration_s"}
         if extra:
-            ctx.add(path, f"a phase-duration condition takes only phase, min_duration_s, max_duration_s; found {', '.join(sorted(extra))}")
+            ctx.add(path, "a phase-duration condition takes only phase, min_duration_s, max_duration_s; found "
+                    f"{', '.join(sorted(extra))}")
             return None
         if not given & {"min_duration_s", "max_duration_s"}:
             ctx.add(path, "a phase-duration condition needs min_duration_s or max_duration_s")
@@ -202,7 +208,8 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
     m = c["measure"]
     if m not in measures:
         hint = did_you_mean(m, measures)
-        ctx.add(path + ("measure",), f"unknown measure \"{m}\": expected one of {', '.join(measures) or '(none defined)'}"
+        ctx.add(path + ("measure",), f"unknown measure \"{m}\": expected one of "
+                f"{', '.join(measures) or '(none defined)'}"
                 + (f" (did you mean '{hint}'?)" if hint else ""))
         return None
     tests = given & {"above", "below", "between", "max_drift"}
@@ -240,7 +247,7 @@ def _condition(ctx: _Ctx, data: Any, path: tuple, measures: dict, allowed: tuple
     return S.Condition(kind="threshold", measure=m, above=above, below=below)
 
 
-def _degrees_ok(ctx: _Ctx, path: tuple, spec: S.MeasureSpec, values: dict) -> bool:
+def _degrees_ok(ctx: _Ctx, path: KeyPath, spec: S.MeasureSpec, values: Mapping[str, Any]) -> bool:
     """Values of a measure in degrees (angles, inclinations, their left-right differences) must
     lie in -MAX_DEGREES..MAX_DEGREES: a threshold of 250 deg can never be met (a slip for 25?)."""
     if spec.unit != "deg":
@@ -257,7 +264,7 @@ def _degrees_ok(ctx: _Ctx, path: tuple, spec: S.MeasureSpec, values: dict) -> bo
 
 # ------------------------------------------------------------------------- the file
 
-def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S.MeasureSpec]:
+def _measures(ctx: _Ctx, data: dict[str, Any], path: KeyPath, min_vis: float) -> dict[str, S.MeasureSpec]:
     out: dict[str, S.MeasureSpec] = {}
     for name, spec in data.items():
         p = path + (name,)
@@ -284,7 +291,8 @@ def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S
             allowed = {kind, "proxy"} | ({"over_s"} if kind == "speed" else set())
             extra = set(spec) - allowed
             if extra:
-                ctx.add(p, f"a {kind} measure takes only {', '.join(sorted(allowed))}, found {', '.join(sorted(extra))}")
+                ctx.add(p, f"a {kind} measure takes only {', '.join(sorted(allowed))}, "
+                        f"found {', '.join(sorted(extra))}")
                 continue
             out[name] = S.MeasureSpec(name=name, kind=kind, of=v[kind], proxy=v["proxy"], over_s=v["over_s"])
             continue
@@ -302,7 +310,7 @@ def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S
         if m.kind not in S.DERIVED_KINDS:
             continue
         target = out.get(m.of)
-        sided = target is not None and any("{" in l for l in target.landmarks)
+        sided = target is not None and any("{" in lm for lm in target.landmarks)
         if target is None or target.kind in S.DERIVED_KINDS or (m.kind == "left_right" and not sided):
             what = "a measure that uses {side}" if m.kind == "left_right" else "a landmark measure"
             hint = did_you_mean(m.of, [n for n, t in out.items() if t.kind not in S.DERIVED_KINDS])
@@ -314,7 +322,7 @@ def _measures(ctx: _Ctx, data: dict, path: tuple, min_vis: float) -> dict[str, S
     return out
 
 
-def _parse(ctx: _Ctx, data: dict, stem: str) -> Optional[S.Exercise]:
+def _parse(ctx: _Ctx, data: dict[str, Any], stem: str) -> Optional[S.Exercise]:
     top = _table(ctx, data, (), "file")
     ex = top.get("exercise")
     ex = _table(ctx, ex, ("exercise",), "exercise") if isinstance(ex, dict) else None
@@ -352,11 +360,12 @@ def _parse(ctx: _Ctx, data: dict, stem: str) -> Optional[S.Exercise]:
         description=ex["description"] or {}, notes=ex["notes"], reviewed_by=tuple(ex["reviewed_by"]))
 
 
-def _rep(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RepSpec]:
+def _rep(ctx: _Ctx, data: dict[str, Any], measures: Mapping[str, S.MeasureSpec]) -> Optional[S.RepSpec]:
     r = _table(ctx, data, ("rep",), "rep")
     phases: list[S.Phase] = []
     ok = True
-    raw_phases = data.get("phases") if isinstance(data.get("phases"), list) else []
+    given_phases = data.get("phases")
+    raw_phases = given_phases if isinstance(given_phases, list) else []
     for i, pd in enumerate(raw_phases):
         if not isinstance(pd, dict):
             ok = False
@@ -377,11 +386,13 @@ def _rep(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RepSpec]:
     names = [p.name for p in phases]
     if r["incomplete_from"] and r["incomplete_from"] not in names[1:]:
         hint = did_you_mean(r["incomplete_from"], names[1:])
-        ctx.add(("rep", "incomplete_from"), f"incomplete_from expects a phase after the first ({', '.join(names[1:])}), "
+        ctx.add(("rep", "incomplete_from"),
+                f"incomplete_from expects a phase after the first ({', '.join(names[1:])}), "
                 f"found \"{r['incomplete_from']}\"" + (f" (did you mean '{hint}'?)" if hint else ""))
         ok = False
     if r["min_rep_s"] is not None and r["max_rep_s"] is not None and r["min_rep_s"] >= r["max_rep_s"]:
-        ctx.add(("rep", "max_rep_s"), f"max_rep_s ({r['max_rep_s']:g} s) must be longer than min_rep_s ({r['min_rep_s']:g} s)")
+        ctx.add(("rep", "max_rep_s"),
+                f"max_rep_s ({r['max_rep_s']:g} s) must be longer than min_rep_s ({r['min_rep_s']:g} s)")
         ok = False
     hold = None
     if isinstance(data.get("hold"), dict):
@@ -406,7 +417,7 @@ def _rep(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RepSpec]:
                      hold=hold, range=rng)
 
 
-def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
+def _range(ctx: _Ctx, data: dict[str, Any], measures: Mapping[str, S.MeasureSpec]) -> Optional[S.RangeSpec]:
     path = ("rep", "range")
     g = _table(ctx, data, path, "range")
     ok = True
@@ -419,7 +430,7 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
     if m in measures and not _degrees_ok(ctx, path, measures[m], {k: g[k] for k in ("min_travel", "max_travel",
                                                                                  "noise") if g.get(k) is not None}):
         ok = False
-    by_view: dict[str, str] = {}
+    by_view: dict[View, str] = {}
     for view, name in (g["by_view"] or {}).items():
         if view not in S.VIEWS:
             hint = did_you_mean(view, S.VIEWS)
@@ -455,13 +466,15 @@ def _range(ctx: _Ctx, data: dict, measures: dict) -> Optional[S.RangeSpec]:
                                              "return_at", "noise", "turn_share", "short_message",
                                              "return_message", "require_message")):
         return None
-    return S.RangeSpec(measure=m, by_view=by_view, fallback=fb, toward=g["toward"], min_travel=g["min_travel"], max_travel=g["max_travel"],
+    return S.RangeSpec(measure=m, by_view=by_view, fallback=fb, toward=g["toward"], min_travel=g["min_travel"],
+                       max_travel=g["max_travel"],
                        count_at=g["count_at"], return_at=g["return_at"], noise=g["noise"],
                        turn_share=g["turn_share"], gate=gate, require=require, short_message=g["short_message"] or {},
                        return_message=g["return_message"] or {}, require_message=g["require_message"] or {})
 
 
-def _check(ctx: _Ctx, data: dict, path: tuple, measures: dict, phases: list[str]) -> Optional[S.Check]:
+def _check(ctx: _Ctx, data: dict[str, Any], path: KeyPath, measures: Mapping[str, S.MeasureSpec],
+           phases: list[str]) -> Optional[S.Check]:
     c = _table(ctx, data, path, "check")
     scope = c["scope"]
     allowed = ("threshold", "drift", "all", "any") if scope == "frame" else ("stat", "drift", "duration", "all", "any")
@@ -497,11 +510,12 @@ def _walk(cond: S.Condition) -> Iterable[S.Condition]:
 
 # ------------------------------------------------------------------------- public API
 
-def parse_text(text: str, filename: str = "<rules>", stem: Optional[str] = None) -> tuple[Optional[S.Exercise], list[str]]:
+def parse_text(text: str, filename: str = "<rules>",
+               stem: Optional[str] = None) -> tuple[Optional[S.Exercise], list[str]]:
     """Parse and validate one rule file's text. Returns (exercise or None, problems)."""
     stem = stem if stem is not None else Path(filename).stem
     data, problems = parse_toml(text, filename)
-    if problems:
+    if problems or data is None:  # parse_toml gives a table exactly when it has no problems
         return None, problems
     ctx = _Ctx(filename, text)
     try:
@@ -510,10 +524,11 @@ def parse_text(text: str, filename: str = "<rules>", stem: Optional[str] = None)
         return None, [f"{filename}:1:1: conditions are nested too deeply"]
     if ctx.problems:
         return None, ctx.formatted()
+    assert ex is not None, "_parse returns None only after reporting a problem"
     return replace(ex, path=filename), []
 
 
-def parse_toml(text: str, filename: str) -> tuple[Optional[dict], list[str]]:
+def parse_toml(text: str, filename: str) -> tuple[Optional[dict[str, Any]], list[str]]:
     """tomllib, guarded: nesting past limits.MAX_NESTING and syntax errors become positioned
     problems (``file:line:col: ...``) instead of RecursionError or a bare message."""
     deep = toml_nesting(text)

@@ -10,7 +10,8 @@ from typing import Any
 
 from ..errors import RuleFileError
 from . import schema as S
-from .loader import _Ctx, _check_value, _found, parse_toml
+from .loader import _check_value, _Ctx, _found, parse_toml
+from .tomlpos import Path as KeyPath
 from .tomlpos import did_you_mean
 
 K = S.Key
@@ -62,7 +63,7 @@ PROTOCOL: dict[str, S.Key] = {
 }
 
 
-def _section(ctx: _Ctx, data: dict, path: tuple, keys: dict[str, S.Key], label: str) -> dict[str, Any]:
+def _section(ctx: _Ctx, data: dict[str, Any], path: KeyPath, keys: dict[str, S.Key], label: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in data.items():
         if k not in keys:
@@ -82,7 +83,7 @@ def _section(ctx: _Ctx, data: dict, path: tuple, keys: dict[str, S.Key], label: 
 def parse_pipeline(text: str, filename: str) -> dict[str, dict[str, Any]]:
     """Validated pipeline parameters: section -> key -> value (only the keys given)."""
     data, problems = parse_toml(text, filename)
-    if problems:
+    if problems or data is None:  # parse_toml gives a table exactly when it has no problems
         raise RuleFileError(problems)
     ctx = _Ctx(filename, text)
     out: dict[str, dict[str, Any]] = {}
@@ -109,7 +110,7 @@ def parse_pipeline(text: str, filename: str) -> dict[str, dict[str, Any]]:
 
 def parse_protocol(text: str, filename: str) -> dict[str, Any]:
     data, problems = parse_toml(text, filename)
-    if problems:
+    if problems or data is None:  # parse_toml gives a table exactly when it has no problems
         raise RuleFileError(problems)
     ctx = _Ctx(filename, text)
     out = _section(ctx, data, (), PROTOCOL, "the calibration protocol")

@@ -8,12 +8,15 @@ only write data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Literal, Mapping, Optional
+
+from ..types import Severity, View
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("en", "es")
 VIEWS = ("front", "side", "oblique", "rear")
 SIDE_MODES = ("left", "right", "both", "alternate", "auto")
+SideMode = Literal["left", "right", "both", "alternate", "auto"]
 SPACES = ("world", "pixel")
 MEASURE_KINDS = ("joint", "inclination", "distance", "ratio", "offset", "left_right", "speed")
 DERIVED_KINDS = ("left_right", "speed")  # built from another measure, not from landmarks
@@ -45,7 +48,7 @@ class Key:
     required: bool = False
     default: Any = None
     unit: str = ""
-    choices: tuple = ()
+    choices: tuple[Any, ...] = ()
     minimum: Optional[float] = None
     section: str = ""  # for table/tables/condition types: which section describes the contents
     maximum: Optional[float] = None
@@ -288,7 +291,7 @@ class RangeSpec:
     toward: str  # "up" | "down"
     min_travel: float
     noise: float
-    by_view: Mapping[str, str] = field(default_factory=dict)  # camera view -> primary measure
+    by_view: Mapping[View, str] = field(default_factory=dict)  # camera view -> primary measure
     fallback: str = ""  # measure used while the primary one is unknown
     max_travel: float = 0.0
     count_at: float = 0.7
@@ -323,11 +326,11 @@ class Check:
     scope: str = "frame"
     during: tuple[str, ...] = ()
     for_s: float = 0.5
-    severity: str = "tip"
+    severity: Severity = "tip"
     voice: Text = field(default_factory=dict)
     cooldown_s: float = 10.0
     min_visibility: Optional[float] = None
-    views: tuple[str, ...] = ()
+    views: tuple[View, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -341,8 +344,8 @@ class Exercise:
     id: str
     name: Text
     version: str
-    views: tuple[str, ...]
-    side: str
+    views: tuple[View, ...]
+    side: SideMode
     landmarks: tuple[str, ...]
     min_visibility: float
     measures: Mapping[str, MeasureSpec]

@@ -20,7 +20,7 @@ import difflib
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 __all__ = ["Pos", "key_positions", "value_position", "syntax_error", "did_you_mean"]
 
@@ -34,7 +34,7 @@ class Pos:
         return f"{self.line}:{self.col}"
 
 
-Path = Tuple  # tuple of str | int
+Path = Tuple[Union[str, int], ...]  # keys are str, array indices int
 Positions = Dict[Path, Pos]
 
 _WS = re.compile(r"[ \t]*")
@@ -184,7 +184,7 @@ def key_positions(text: str) -> Positions:
         raise ValueError("not valid TOML: unexpected end of document") from None
 
 
-def value_position(positions: Positions, path: Iterable) -> Optional[Pos]:
+def value_position(positions: Positions, path: Iterable[Union[str, int]]) -> Optional[Pos]:
     """Position of ``path``, or of its nearest ancestor that exists (e.g. the table of a missing key)."""
     path = tuple(path)
     for n in range(len(path), 0, -1):

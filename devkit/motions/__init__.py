@@ -103,7 +103,7 @@ class Script:
         """Synthesised landmarks: with ``noise``, 1.5 px / 8 mm Gaussian noise and a 0.2 s
         tracking dropout in the middle of the second rep's movement."""
         m = self.motion(fault, only_reps, range_by_rep) if range_by_rep else self.motion(fault, only_reps)
-        drop = ()
+        drop: tuple[tuple[float, float], ...] = ()
         if noise and len(m.rep_spans) > 1:
             a, b = m.rep_spans[1]
             mid = a + 0.25 * (b - a)

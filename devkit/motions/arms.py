@@ -4,7 +4,6 @@ from __future__ import annotations
 from ..synth import Camera
 from . import Fault, Script, both
 
-
 SCRIPTS: list[Script] = [
     Script(
         exercise="bicep_curl",

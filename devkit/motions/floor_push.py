@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from . import Fault, Script, both
 
-
 SCRIPTS: list[Script] = [
     # Push-up, side view (left side toward the camera). The model is rooted at the hips, so the hands are
     # not pinned to the floor: the body pitches from 72 deg (top, arms vertical) to 86 deg (bottom) and the

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from . import Fault, Script, both
 
-
 # Squat bottom, side view: 35 deg forward lean, thighs just past parallel, knees a little out (over the toes);
 # ankle_flexion = knee_flexion - hip_flexion keeps the feet flat on the floor.
 _SQUAT_BOTTOM = {"trunk_pitch": 35, **both(hip_flexion=95, knee_flexion=110, ankle_flexion=15, hip_abduction=10)}

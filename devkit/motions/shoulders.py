@@ -4,7 +4,6 @@ from __future__ import annotations
 from ..synth import Body
 from . import Fault, Script, both, one
 
-
 SCRIPTS: list[Script] = [
     # 90/90 external rotation, facing the camera, arms alternating (left rep, right rep, ...);
     # the resting arm waits in the 90/90 start position.

@@ -41,7 +41,7 @@ class FromNeutral(Script):
         for i in range(self.reps):
             other = self.end_other is not None and i % 2 == 1
             s = {**neutral, **(self.start_other if other and self.start_other is not None else self.start)}
-            e = {**s, **(self.end_other if other else self.end)}
+            e = {**s, **(self.end_other if other and self.end_other is not None else self.end)}
             share = range_by_rep.get(i, 1.0) if range_by_rep else 1.0
             if only_reps is None or i in only_reps:
                 share *= f.range
@@ -75,7 +75,7 @@ class LyingOnSide(Script):
     lying body's real up. Noise and dropouts are synthesised as in Script."""
 
     def poses(self, *args, **kwargs) -> list[Optional[Pose]]:
-        out = []
+        out: list[Optional[Pose]] = []
         w, h = self.camera.width, self.camera.height
         centre = np.array([w / 2.0, h / 2.0])
         for p in super().poses(*args, **kwargs):
