@@ -166,7 +166,8 @@ class _Ctx:
             t_true, t_false = self.seconds(h == 1), self.seconds(h == 0)
             t_unk = self.seconds(np.isnan(h))
             if leaf.kind == "drift":
-                what = f"{m} stays within {leaf.max_drift:g} {unit_name} of its value at {_fmt(base_t)} s ({_fmt(base)})"
+                what = (f"{m} stays within {leaf.max_drift:g} {unit_name} of its value at {_fmt(base_t)} s "
+                        f"({_fmt(base)})")
             else:
                 what = f"{m} {key} {raw} {unit_name}".rstrip()
             lines.append(f"{indent}{what}  [{self.rt.where(p + (key,))}]")
@@ -228,9 +229,9 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
         else:
             need = rng.count_at * rrange
             bounded = min(max(need, rng.min_travel), rng.max_travel) if rng.max_travel else max(need, rng.min_travel)
-            lines.append(f"  Your range used: {_fmt(rrange)} {mu}" + (f", rest {_fmt(rest)} {mu}" if not math.isnan(rest)
-                                                                        else "") + " (medians of your last "
-                         f"counted reps{', with your profile' if result.summary.get('personal', {}).get('from_profile') else ''})")
+            rest_text = f", rest {_fmt(rest)} {mu}" if not math.isnan(rest) else ""
+            lines.append(f"  Your range used: {_fmt(rrange)} {mu}{rest_text} (medians of your last "
+                         f"counted reps{_with_profile(result)})")
             lines.append(f"  Travel needed: count_at {ctx_val(c, ('rep', 'range', 'count_at'), rng.count_at)} x range "
                          f"{_fmt(rrange)} = {_fmt(need)} {mu}, kept between min_travel "
                          f"{ctx_val(c, ('rep', 'range', 'min_travel'), rng.min_travel, mu)} and max_travel "
@@ -265,12 +266,14 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
             cp = ut.count_point
             past = (sign * (v - cp) >= -rng.noise) & sel & ~np.isnan(v) & ~np.isnan(cp)
             held = c.seconds(past)
-            lines.append(f"  Hold: past the count point (within noise {rng.noise:g}) for about {held:.2f} s; the hold is "
+            lines.append(f"  Hold: past the count point (within noise {rng.noise:g}) for about {held:.2f} s; "
+                         "the hold is "
                          f"{ctx_val(c, ('rep', 'hold', 'seconds'), spec.hold.seconds, 's')} in phase {spec.hold.phase}")
             data["held_s"] = round(held, 3)
         lines.append(f"  Return: return_at {ctx_val(c, ('rep', 'range', 'return_at'), rng.return_at)} of the way "
                      f"back to rest closes the attempt; noise {ctx_val(c, ('rep', 'range', 'noise'), rng.noise, mu)} "
-                     f"and turn_share {ctx_val(c, ('rep', 'range', 'turn_share'), rng.turn_share)} decide what a turn is")
+                     f"and turn_share {ctx_val(c, ('rep', 'range', 'turn_share'), rng.turn_share)} "
+                     "decide what a turn is")
     dur = b - a
     lines.append(f"  Duration {dur:.2f} s: min_rep_s {ctx_val(c, ('rep', 'min_rep_s'), spec.min_rep_s, 's')}, "
                  f"max_rep_s {ctx_val(c, ('rep', 'max_rep_s'), spec.max_rep_s, 's')}")
@@ -290,7 +293,8 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
                                                            if rng is not None else ":"))
     data["phases"] = []
     for i, ph in enumerate(spec.phases):
-        lines.append(f"   phase {ph.name} (entered when this holds for {ctx_val(c, ('rep', 'phases', i, 'hold_s'), ph.hold_s, 's')}):")
+        hold = ctx_val(c, ("rep", "phases", i, "hold_s"), ph.hold_s, "s")
+        lines.append(f"   phase {ph.name} (entered when this holds for {hold}):")
         pl, pd = c.leaf_lines(ph.enter, ("rep", "phases", i, "enter"), a, b, unit, indent="      ")
         lines += pl
         data["phases"].append({"name": ph.name, "conditions": pd})
@@ -351,7 +355,7 @@ def explain_cue(result: ReplayResult, t: float) -> Explanation:
     if c.tr.units:
         k = int(np.clip(np.searchsorted(c.tr.times, ct - 1e-9), 0, len(c.tr.times) - 1))
         phase = c.tr.units.get(unit, next(iter(c.tr.units.values()))).phase[k]
-    lines.append(f"  Good form expected (a cue when it is not met):")
+    lines.append("  Good form expected (a cue when it is not met):")
     start = details[att - 1]["start_s"] if att else None
     if ch.scope == "frame":
         a = ct - ch.for_s - 0.5
@@ -373,8 +377,8 @@ def explain_cue(result: ReplayResult, t: float) -> Explanation:
     else:
         lines.append(f"  Cooldown {c.setting(base + ('cooldown_s',), cd, 's')}: first '{src}' cue of the session")
     lines.append(f"  Severity {c.setting(base + ('severity',), ch.severity)} (a higher one said at the same time wins)")
-    lines.append(f"  -> to make it fire less: loosen the threshold(s) above or raise for_s; to repeat it less: "
-                 f"raise cooldown_s")
+    lines.append("  -> to make it fire less: loosen the threshold(s) above or raise for_s; to repeat it less: "
+                 "raise cooldown_s")
     data.update(check=src, for_s=ch.for_s, cooldown_s=cd, previous_t_s=prev[-1] if prev else None, phase=phase)
     return Explanation(tuple(lines), data, (ct - max(ch.for_s, 1.0) - 1.0, ct + 1.0), unit, att)
 
@@ -455,3 +459,7 @@ def plot_trace(result: ReplayResult, path: str, focus: Optional[Explanation] = N
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _with_profile(result) -> str:
+    return ", with your profile" if result.summary.get("personal", {}).get("from_profile") else ""

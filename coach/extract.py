@@ -85,8 +85,8 @@ def extract_one(state: Any, job: ExtractJob) -> dict:
     from . import __version__
     from .capture import open_source
     from .errors import CoachError
-    from .library import pipeline_params
     from .evaluate import pose_estimator
+    from .library import pipeline_params
     from .pose.recording import save_recording
     t0 = time.perf_counter()
     row: dict[str, Any] = {"video": job.video, "recording": job.out}

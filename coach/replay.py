@@ -385,6 +385,7 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
     "error" (one line) instead when the recording, outcome or rules cannot be used."""
     import json
     import time
+
     from .errors import CoachError, RuleFileError
     from .pose.recording import load_recording
     t0 = time.perf_counter()
@@ -421,7 +422,8 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
         d = diff_outcomes(before, after.summary)
         return {"recording": job.recording, "exercise": new_ex.id, "rules": {"path": new_ex.path,
                 "version": new_ex.version, "label": _label(new_ex)}, "against": against,
-                "frames": after.frames, "seconds": round(after.seconds, 3), "replay_s": round(time.perf_counter() - t0, 4),
+                "frames": after.frames, "seconds": round(after.seconds, 3),
+                "replay_s": round(time.perf_counter() - t0, 4),
                 "before": before, "after": after.summary, "diff": d.to_json()}
     except RuleFileError as e:
         return {"recording": job.recording, "error": "; ".join(e.problems), "rule_problems": e.problems}

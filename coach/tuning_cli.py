@@ -19,7 +19,8 @@ def add_parsers(sub) -> None:
     x = sub.add_parser("extract", help="videos -> landmark recordings (reusable for replay, explain and eval)")
     x.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or image folders")
     x.add_argument("-o", "--out", required=True, metavar="DIR", help="folder for the .npz recordings (must exist)")
-    x.add_argument("--model", metavar="PATH", help="an official MediaPipe pose_landmarker .task (default: the full model)")
+    x.add_argument("--model", metavar="PATH",
+                   help="an official MediaPipe pose_landmarker .task (default: the full model)")
     x.add_argument("--json", action="store_true", help="one JSON object per video on stdout")
     x.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_engine_options(x)
@@ -30,7 +31,8 @@ def add_parsers(sub) -> None:
                    "(default: the shipped library)")
     r.add_argument("--exercise", metavar="ID", help="the exercise, when the recording does not say")
     r.add_argument("--outcome", metavar="FILE.json", help="the recorded outcome to compare with (the JSON of "
-                   "'coach analyze --json', or an earlier 'coach replay --json'); default: the recording's own, else the "
+                   "'coach analyze --json', or an earlier 'coach replay --json'); default: the recording's own, "
+                   "else the "
                    "shipped rules")
     r.add_argument("--changed", action="store_true", help="list only the attempts that changed")
     r.add_argument("--json", action="store_true", help="one JSON object per recording on stdout")
@@ -95,7 +97,8 @@ def cmd_extract(args) -> int:
             if args.json:
                 print(json.dumps(row, ensure_ascii=False), flush=True)
             else:
-                msg = {"written": f"{row.get('frames')} frames, {row.get('poses')} with a person, {row['wall_s']:.1f} s",
+                msg = {"written": f"{row.get('frames')} frames, {row.get('poses')} with a person, "
+                                  f"{row['wall_s']:.1f} s",
                        "kept": row.get("note", ""), "failed": row.get("error", "")}[row["status"]]
                 line = f"{row['status']:7s} {row['recording']}  ({msg})"
                 (bar.write(line, file=sys.stdout) if bar is not None else print(line, flush=True))
@@ -150,10 +153,11 @@ def cmd_replay(args) -> int:
 
 
 def cmd_explain(args) -> int:
+    from pathlib import Path
+
     from .explain import explain_cue, explain_rep, plot_trace
     from .pose.recording import load_recording
     from .replay import guess_exercise, recorded_outcome, replay, resolve_rules
-    from pathlib import Path
     rec = load_recording(args.recording)
     ex_id = args.exercise or guess_exercise(args.recording, rec, recorded_outcome(rec))
     if not ex_id and args.rules and Path(args.rules).is_file():

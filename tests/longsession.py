@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from devkit.motions import SCRIPTS
 from coach.pose.recording import save_recording
+from devkit.motions import SCRIPTS
 
 FPS = 30.0
 

@@ -9,10 +9,10 @@ import pytest
 from coach.engine import Coach
 from coach.feedback.policy import Candidate, CuePolicy
 from coach.library import find_exercise, pipeline_params
-from devkit.motions import SCRIPTS, with_fault
 from coach.runner import RuleWatcher, Session
-from devkit.synth import pose_at
 from coach.view import body_yaw, classify
+from devkit.motions import SCRIPTS, with_fault
+from devkit.synth import pose_at
 
 PARAMS = pipeline_params()
 

@@ -10,11 +10,11 @@ import sys
 
 import numpy as np
 import pytest
+from tuning_helpers import live_session, script_poses
 
 from coach.cli import main
 from coach.engines import RAY_HINT, LocalEngine, make_engine, probe, probe_init
 from coach.errors import UsageError
-from tuning_helpers import live_session, script_poses
 
 
 def check_probe_results(results, tasks, workers):
@@ -101,8 +101,9 @@ def test_ray_replays_and_evaluates_like_the_local_pool(ray_cluster, tmp_path, ca
 
 def test_ray_extracts_like_the_local_engine(ray_cluster, tmp_path, capsys):
     pytest.importorskip("skimage.data")
-    from coach.pose.recording import load_recording
     from tuning_helpers import photo_video
+
+    from coach.pose.recording import load_recording
     vids = [str(photo_video(tmp_path / "a.mp4", 4)), str(photo_video(tmp_path / "b.mp4", 4, mirror=True))]
     for d in ("local", "ray"):
         (tmp_path / d).mkdir()

@@ -7,11 +7,11 @@ import json
 import re
 
 import pytest
+from tuning_helpers import live_session, script_poses
 
 from coach import evaluate as E
 from coach.cli import main
 from coach.engines import LocalEngine
-from tuning_helpers import live_session, script_poses
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from tuning_helpers import edited_rules, line_of, live_session, script_poses
 
 from coach.cli import main
 from coach.explain import explain_cue, explain_rep
@@ -14,7 +15,6 @@ from coach.library import exercises_dir, find_exercise
 from coach.pose.recording import load_recording
 from coach.replay import replay
 from coach.rules.loader import load_exercise
-from tuning_helpers import edited_rules, line_of, live_session, script_poses
 
 
 @pytest.fixture
@@ -106,7 +106,8 @@ def test_every_attempt_and_cue_is_explained_with_lines_that_hold_their_threshold
     for n in range(1, 5):
         e = explain_rep(r, n)
         assert e.lines[0].startswith(f"Attempt {n} of 4") and e.lines[0].endswith("COUNTED")
-        conds = [c for p in e.data["phases"] for c in p["conditions"]] + e.data.get("require", []) + e.data.get("gate", [])
+        conds = ([c for p in e.data["phases"] for c in p["conditions"]] + e.data.get("require", [])
+                 + e.data.get("gate", []))
         assert conds
         for c in conds:  # the line quoted holds that measure's threshold
             line = text[c["line"] - 1]

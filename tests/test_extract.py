@@ -8,10 +8,10 @@ import json
 
 import numpy as np
 import pytest
+from tuning_helpers import photo_video
 
 from coach.cli import main
 from coach.pose.recording import load_recording
-from tuning_helpers import photo_video
 
 skimage_data = pytest.importorskip("skimage.data")
 FRAMES = 6

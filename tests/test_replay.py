@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from tuning_helpers import edited_rules, live_session, script_poses
 
 from coach.cli import main
 from coach.library import find_exercise
 from coach.pose.recording import load_recording
 from coach.replay import diff_outcomes, event_key, replay
 from coach.rules.loader import load_exercise
-from tuning_helpers import edited_rules, live_session, script_poses
 
 # (exercise, fault injected in rep 2 or None): range-based counting (both sides, one side,
 # alternating sides with require) and fixed-threshold counting (bird_dog has no [rep.range])
@@ -94,7 +94,8 @@ def test_cli_replay_user_errors_are_one_line(tmp_path, capsys):
     poses = script_poses("bicep_curl", reps=2)
     live_session("bicep_curl", poses, tmp_path / "curl.npz")
     assert main(["replay", str(tmp_path / "missing.npz")]) == 1
-    assert capsys.readouterr().err.strip() == f"coach: error: cannot load recording '{tmp_path / 'missing.npz'}': no such file"
+    missing = tmp_path / "missing.npz"
+    assert capsys.readouterr().err.strip() == f"coach: error: cannot load recording '{missing}': no such file"
     assert main(["replay", str(tmp_path / "curl.npz"), "--rules", str(tmp_path / "nope")]) == 1
     assert capsys.readouterr().err.strip().endswith(f"no such rule file or folder: {tmp_path / 'nope'}")
     bad = tmp_path / "bicep_curl.toml"

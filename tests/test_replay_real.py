@@ -10,11 +10,11 @@ import subprocess
 import sys
 
 import pytest
-
 import realclips
+
+from coach.library import find_exercise
 from coach.pose.recording import load_recording
 from coach.replay import replay
-from coach.library import find_exercise
 
 # short clips: a counter with form cues, alternating sides, fixed thresholds (no [rep.range])
 CLIPS = ["push_up__home-side.mp4", "thread_the_needle__quadruped-reach-side.mp4", "bird_dog__studio-side.mp4"]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from coach.landmarks import INDEX
+from coach.types import Pose
 from devkit.synth import (
     DOFS,
     Body,
@@ -17,7 +18,6 @@ from devkit.synth import (
     synthesize,
     world_landmarks,
 )
-from coach.types import Pose
 
 
 def angle(world: np.ndarray, a: str, b: str, c: str) -> float:

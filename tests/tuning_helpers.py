@@ -10,9 +10,9 @@ from typing import Optional
 import numpy as np
 
 from coach.library import exercises_dir, find_exercise, pipeline_params
-from devkit.motions import SCRIPTS, with_fault
 from coach.pose.recording import RecordingWriter
 from coach.runner import Item, Session
+from devkit.motions import SCRIPTS, with_fault
 
 FPS = 30.0
 

@@ -50,7 +50,7 @@ def bench_replay(recs: list[Path], repeat: int) -> dict:
         if not ex_id:
             continue
         ex = resolve_rules(None, ex_id)
-        runs = [_timed(lambda: replay(rec, ex)) for _ in range(repeat)]
+        runs = [_timed(lambda rec=rec, ex=ex: replay(rec, ex)) for _ in range(repeat)]
         dur = float(rec.times[-1] - rec.times[0]) + 1.0 / rec.fps
         rows.append({"recording": p.name, "frames": len(rec), "seconds": dur, "load_s": load_s,
                      "replay_s": min(w for w, _ in runs), "cpu_s": min(c for _, c in runs)})
@@ -113,7 +113,8 @@ def bench_extract(videos: list[Path], workers: int, skip_ray: bool) -> list[dict
         if bad:
             raise SystemExit(f"extract failed: {bad[0]}")
         frames = sum(r["frames"] for r in res)
-        rows.append({"engine": name, "videos": len(res), "frames": frames, "wall_s": wall, "frames_per_s": frames / wall})
+        rows.append({"engine": name, "videos": len(res), "frames": frames, "wall_s": wall,
+                     "frames_per_s": frames / wall})
     return rows
 
 

@@ -33,7 +33,6 @@ import re
 import sys
 import textwrap
 from functools import partial
-from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Optional
 

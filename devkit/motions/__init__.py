@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Optional
 
-from ..synth import Body, Camera, Motion, grounded, reps_motion, synthesize
 from coach.types import Pose
+
+from ..synth import Body, Camera, Motion, grounded, reps_motion, synthesize
 
 
 @dataclass(frozen=True)

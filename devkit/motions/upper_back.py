@@ -7,8 +7,9 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from ..synth import Camera, Keyframe, Motion, grounded
 from coach.types import Pose
+
+from ..synth import Camera, Keyframe, Motion, grounded
 from . import Fault, Script, both, one
 
 
