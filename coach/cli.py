@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--source", default="0", help="webcam index (default 0), video file, image folder or recording")
     cal.add_argument("--no-window", action="store_true", help="do not open a window")
     common(cal, "also write the annotated video here")
-    sub.add_parser("list", help="list the exercises").add_argument("--json", action="store_true")
+    ls = sub.add_parser("list", help="list the exercises (--routines: the routines)")
+    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--routines", action="store_true", help="list the routines instead")
 
     d = sub.add_parser("demo", help="the whole pipeline on an embedded synthetic session (no camera needed)")
     d.add_argument("--output", default="coach_demo.mp4", metavar="FILE.mp4", help="annotated video (default coach_demo.mp4)")
@@ -65,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
     sc.add_argument("--markdown", action="store_true", help="print the key reference of docs/rules.md instead")
+    from .session_cli import add_parsers  # routine, sessions, report, history, export, import, safety
+    add_parsers(sub)
     return p
 
 
@@ -266,6 +270,8 @@ def cmd_list(args) -> int:
     from .library import exercise_ids, exercises_dir
     from .rules.loader import load_exercise
     from .rules.schema import text
+    if getattr(args, "routines", False):
+        return _list_routines(args)
     rows = []
     for ex_id in exercise_ids():
         try:
@@ -287,17 +293,61 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _list_routines(args) -> int:
+    from .routine import load_routine, routine_ids, routines_dir
+    from .rules.schema import text
+    rows = []
+    for rid in routine_ids():
+        try:
+            r = load_routine(routines_dir() / f"{rid}.toml")
+            rows.append({"id": r.id, "name": text(r.name), "name_es": text(r.name, "es"), "version": r.version,
+                         "per_week": r.per_week,
+                         "steps": [{"exercise": s.exercise, "side": s.side, "sets": s.sets, "reps": s.reps,
+                                    "hold_s": s.hold_s, "rest_s": s.rest_s} for s in r.steps]})
+        except RuleFileError as e:
+            rows.append({"id": rid, "error": e.problems[0]})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        if "error" in r:
+            print(f"{r['id']}  (invalid: {r['error']})")
+            continue
+        steps = ", ".join(f"{s['exercise']}{' ' + s['side'] if s['side'] else ''} "
+                          f"{s['sets']}x{s['reps'] or str(s['hold_s']) + 's'}" for s in r["steps"])
+        print(f"{r['id']}  {r['name']}  ({r['per_week']}/week): {steps}")
+    print(f"\n{len(rows)} routine{'s' if len(rows) != 1 else ''} in {routines_dir()}")
+    return 0
+
+
+def _is_routine_file(path: Path) -> bool:
+    """A routine file lives in a routines/ folder or has a top-level [routine] table."""
+    if path.parent.name == "routines":
+        return True
+    try:
+        return any(line.strip() == "[routine]" for line in path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def cmd_check_rules(args) -> int:
     from .library import exercises_dir
+    from .routine import load_routine, routines_dir
     from .rules.loader import check_files, rule_files
-    paths = args.paths or [str(exercises_dir())]
+    paths = args.paths or [str(exercises_dir())] + ([str(routines_dir())] if routines_dir().is_dir() else [])
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     files = rule_files(paths)
     if not files:
         raise UsageError(f"no .toml rule files in {', '.join(paths)}")
-    problems = check_files(files)
+    routines = [f for f in files if _is_routine_file(f)]
+    problems = check_files([f for f in files if f not in routines])
+    for f in routines:
+        try:
+            load_routine(f)
+        except RuleFileError as e:
+            problems.extend(e.problems)
     if problems:
         raise RuleFileError(problems)
     print(f"{len(files)} rule file{'s' if len(files) != 1 else ''} OK")
@@ -317,3 +367,5 @@ def cmd_demo(args) -> int:
 
 _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-rules": cmd_check_rules,
              "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate}
+from .session_cli import COMMANDS as _SESSION_COMMANDS  # noqa: E402  (the programme around the exercises)
+_COMMANDS.update(_SESSION_COMMANDS)
