@@ -68,3 +68,23 @@ def set_recordings(folder: Path, seed: int = 0, range_share: Optional[float] = N
                    sets: Sequence[str] = SETS) -> list[Path]:
     return [recording(folder, ex, seed=seed + i, range_share=range_share, name=f"set{i}-{ex}.npz")
             for i, ex in enumerate(sets)]
+
+
+def run_routine(tmp_path: Path, capsys, *extra: str, seed: int = 0, range_share: Optional[float] = None,
+                profile: str = "ana", data: Optional[Path] = None) -> tuple[dict, str]:
+    """`coach routine` (in process) on the short routine, one synthetic recording per set;
+    returns its --json output and its stderr."""
+    import json
+    from coach.cli import main
+    folder = Path(tmp_path) / f"src{seed}"
+    folder.mkdir(exist_ok=True)
+    routine = short_routine(folder)
+    srcs = set_recordings(folder, seed=seed, range_share=range_share)
+    args = ["routine", str(routine), "--data-dir", str(data or Path(tmp_path) / "data"), "--no-window", "--json",
+            "--profile", profile]
+    for s in srcs:
+        args += ["--source", str(s)]
+    code = main(args + list(extra))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out), out.err

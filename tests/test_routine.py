@@ -106,19 +106,8 @@ def test_unknown_routine_is_a_usage_error():
 
 # ------------------------------------------------------------------ end to end
 
-def run_short(tmp_path, capsys, *extra: str, seed: int = 0, range_share=None, profile: str = "ana"):
-    folder = tmp_path / f"src{seed}"
-    folder.mkdir(exist_ok=True)
-    routine = sessionkit.short_routine(folder)
-    srcs = sessionkit.set_recordings(folder, seed=seed, range_share=range_share)
-    args = ["routine", str(routine), "--data-dir", str(tmp_path / "data"), "--no-window", "--json",
-            "--profile", profile]
-    for s in srcs:
-        args += ["--source", str(s)]
-    code = main(args + list(extra))
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return json.loads(out.out), out.err
+def run_short(tmp_path, capsys, *extra: str, **kw):
+    return sessionkit.run_routine(tmp_path, capsys, *extra, **kw)
 
 
 def test_routine_from_recordings_one_per_set_writes_its_session(tmp_path, capsys):
