@@ -191,6 +191,11 @@ class Store:
         try:
             self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
             self.db.row_factory = sqlite3.Row
+            v = self.version
+            if v > SCHEMA_VERSION:  # before anything (even the journal mode) writes to the file
+                self.db.close()
+                raise StoreError(f"{self.path} has schema version {v}, newer than this coach understands "
+                                 f"({SCHEMA_VERSION}): update the coach")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = FULL")  # a committed event survives a power cut
             self.db.execute("PRAGMA foreign_keys = ON")
