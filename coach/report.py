@@ -303,8 +303,5 @@ def write_report(store, session_id: int, path: Path, lang: Optional[str] = None)
     rows = store.session_rows(session_id)
     data = report_data(rows)
     out = render_html(data, lang or rows["session"]["lang"] or "en")
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(out, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from .store import write_private
+    return write_private(Path(path), out)
