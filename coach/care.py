@@ -27,7 +27,7 @@ TEXT: dict[str, dict[str, str]] = {
                 "es": "Respira despacio con el abdomen, tres veces; deja caer los hombros al soltar el aire."},
     "check_in": {"en": "Check in with yourself: how does your back feel right now? Ease off if anything is sharp.",
                  "es": "Escúchate: ¿cómo notas la espalda ahora? Afloja si algo duele de forma aguda."},
-    "keys": {"en": "space: pause   s: skip   q: quit", "es": "espacio: pausa   s: saltar   q: salir"},
+    "keys": {"en": "space: pause · s: skip · q: quit", "es": "espacio: pausa · s: saltar · q: salir"},
     "paused": {"en": "Paused: press space to go on", "es": "En pausa: pulsa espacio para seguir"},
     "set_done": {"en": "Set done: {reps} counted", "es": "Serie terminada: {reps} contadas"},
     "skipped": {"en": "Skipped", "es": "Saltado"},

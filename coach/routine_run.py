@@ -44,6 +44,9 @@ log = logging.getLogger("coach")
 # s of stream time a set goes on after its target is met, waiting for the last rep's return to
 # rest (its form verdict). Raise if last reps lose their fault list; lower for snappier sets.
 SETTLE_S = 4.0
+# s of stream time the step's how-to shows at the start of each set (then the keys). Raise for
+# members who read slowly.
+HOW_TO_S = 8.0
 # s of session time between two flushes of the landmark recording (a kill -9 loses at most this).
 FLUSH_EVERY_S = 2.0
 
@@ -224,13 +227,25 @@ class RoutineRun:
         return None
 
     def _banner(self, img: np.ndarray, lines: list[str]) -> np.ndarray:
-        from .render import put_text
+        """The routine's strip at the bottom of the frame: the first line large (set and
+        progress, or the rest countdown), the others smaller; sized to the frame and wrapped."""
+        from .render import put_text, text_size
         h, w = img.shape[:2]
-        band = 34 * len(lines) + 16
-        img[h - band:] = (img[h - band:] * 0.35).astype(np.uint8)
+        big, small = max(14, int(w / 30)), max(12, int(w / 44))  # px: ~43 and ~29 on a 1280-wide frame
+        margin = max(8, w // 60)
+        rows: list[tuple[str, int, tuple]] = []
         for i, line in enumerate(lines):
-            put_text(img, line, (16, h - band + 8 + 34 * i), 26 if i == 0 else 20,
-                     (255, 255, 255) if i == 0 else (210, 210, 210))
+            size = big if i == 0 else small
+            color = (255, 255, 255) if i == 0 else (210, 210, 210)
+            for part in _wrap(line, size, w - 2 * margin, text_size):
+                rows.append((part, size, color))
+        heights = [int(size * 1.35) for _, size, _ in rows]
+        band = min(h, sum(heights) + 2 * margin)
+        img[h - band:] = (img[h - band:] * 0.3).astype(np.uint8)
+        y = h - band + margin
+        for (part, size, color), dy in zip(rows, heights):
+            put_text(img, part, (margin, y), size, color)
+            y += dy
         return img
 
     def _say(self, line: str, t: Optional[float] = None) -> None:
@@ -290,7 +305,8 @@ class RoutineRun:
                  "stored": 0, "last_attempt": {}}
         target_text = (lambda: ct("reps_of", self.lang, reps=state["count"], target=st.reps)) if st.reps else (
             lambda: ct("held_of", self.lang, held=state["held"] + state["hold_now"], target=st.hold_s))
-        header = f"{name}{side_text(st.side, self.lang)} - {ct('set_of', self.lang, n=ps.number, of=ps.of)}"
+        side = side_text(st.side, self.lang).lstrip(", ")
+        header = (f"{side[:1].upper()}{side[1:]} · " if side else "") + ct("set_of", self.lang, n=ps.number, of=ps.of)
 
         def control(r, item) -> Optional[bool]:
             if state["first_t"] is None:
@@ -346,7 +362,9 @@ class RoutineRun:
             img = None
             if item.image is not None:
                 img = draw_overlay(item.image.copy(), r, name)
-                self._banner(img, [header + "   " + target_text(), ct("keys", self.lang)])
+                first = r.t - state["first_t"] < HOW_TO_S and st.how_to
+                self._banner(img, [header + " · " + target_text(),
+                                   text(st.how_to, self.lang) if first else ct("keys", self.lang)])
             act = self._key_action(self._show(img))
             if act == "quit":
                 state["reason"] = "quit"
@@ -422,8 +440,8 @@ class RoutineRun:
                 img = item.image.copy()
                 if item.pose is not None:
                     draw_skeleton(img, item.pose, False)
-                self._banner(img, [ct("rest", self.lang, secs=int(np.ceil(left))) + "   "
-                                   + ct("next", self.lang, name=nxt_name, side=""),
+                self._banner(img, [ct("rest", self.lang, secs=int(np.ceil(left))),
+                                   ct("next", self.lang, name=nxt_name, side=""),
                                    ct("breathe", self.lang), ct("check_in", self.lang)])
             act = self._key_action(self._show(img))
             if act == "quit":
@@ -530,6 +548,19 @@ def replay_sets(store: Store, session_id: int, lang: str = "en") -> list[dict]:
         sess = Session(find_exercise(s["exercise_id"]), pipeline_params(), lang=lang, fps=None)
         out.append(sess.run(part))
     return out
+
+
+def _wrap(line: str, size: int, width: int, measure) -> list[str]:
+    """Greedy word wrap of ``line`` to ``width`` pixels at font ``size``."""
+    out, cur = [], ""
+    for word in line.split():
+        cand = f"{cur} {word}".strip()
+        if cur and measure(cand, size)[0] > width:
+            out.append(cur)
+            cur = word
+        else:
+            cur = cand
+    return out + ([cur] if cur else [])
 
 
 def _r(v: Optional[float]) -> Optional[float]:
