@@ -73,7 +73,9 @@ def open_sources(specs: list[str], model: Optional[str] = None, canvas: bool = F
         if spec.endswith(".npz"):
             from .pose.recording import load_recording
             rec = load_recording(spec)
-            yield Source(Path(spec).name, recording_items(rec, canvas=canvas), rec.fps, rec.image_size)
+            made_by = rec.meta.get("model") or rec.meta.get("model_name")
+            yield Source(Path(spec).name, recording_items(rec, canvas=canvas), rec.fps, rec.image_size,
+                         model=f"recording ({made_by})" if made_by else "recording")
             continue
         from .capture import open_source
         from .library import pipeline_params
@@ -88,9 +90,19 @@ def open_sources(specs: list[str], model: Optional[str] = None, canvas: bool = F
                 source.close()
                 raise
         yield Source(source.name, video_items(source, est), source.fps, source.size, [source.close],
-                     live=source.is_live, model=Path(model).name if model else "pose_landmarker_full (built in)")
+                     live=source.is_live, model=_model_text(est))
     if est is not None:
         est.close()
+
+
+def _model_text(est) -> str:
+    """The pose model as stored with a session: name, hash and the mediapipe version."""
+    try:
+        from importlib.metadata import version
+        mp = version("mediapipe")
+    except Exception:  # pragma: no cover - mediapipe is a dependency
+        mp = "?"
+    return f"{est.model_name} sha256:{est.model_sha256[:16]} mediapipe {mp}"
 
 
 def paced(items: Iterator[Item], clock: Callable[[], float] = time.monotonic,
