@@ -19,6 +19,7 @@ def test_wheel_ships_exercises_and_calibration(tmp_path):
     shipped = {f"coach/_data/exercises/{f.name}" for f in (REPO / "exercises").glob("*.toml")}
     assert shipped and shipped <= names
     assert "coach/_data/calibration/pipeline.toml" in names
+    assert "coach/_data/exercises/routines/upper_back.toml" in names  # the default routine (coach routine)
     assert any(n.endswith("entry_points.txt") for n in names)
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Requires-Dist: mediapipe==0.10.21" in meta
