@@ -189,11 +189,8 @@ def _table(ctx: _Ctx, data: dict, path: tuple, section: str) -> dict:
             if key.required:
                 ctx.add(path, f"{where} is missing required key '{k}': {key.doc}")
                 out[k] = None
-            else:
-                out[k] = key.default if key.type != "text" or key.default == "" else key.default
-    for k in keys:
-        if keys[k].type == "text" and out.get(k) == "":
-            out[k] = {}
+            else:  # an absent text is an empty table of languages
+                out[k] = {} if key.type == "text" else key.default
     return out
 
 

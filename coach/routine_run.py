@@ -128,7 +128,6 @@ class RunResult:
     uuid: str
     reason: str
     summaries: list = field(default_factory=list)
-    sets: list = field(default_factory=list)
 
 
 class RoutineRun:
@@ -156,7 +155,6 @@ class RoutineRun:
         self.offset = 0.0  # s added to the current source's times
         self.index = 0  # frames fed so far (the recording's frame numbers)
         self.last_t = -1.0
-        self.paused = False
         self.closers: list = []
         self.recorder = None
         self.video = None
@@ -198,9 +196,9 @@ class RoutineRun:
         self.last_t = item.t
         return item
 
-    def _items(self, on_key) -> Iterator[Item]:
-        """Items of the current set or rest until the source ends; paused frames are shown and
-        dropped. ``on_key(key)`` handles keys; raises Stop to quit."""
+    def _items(self) -> Iterator[Item]:
+        """Items of the current set or rest, recorded as they are handed out, until the source
+        ends (then ``source_ended`` is set)."""
         while True:
             item = self._next()
             if item is None or item is _END:
@@ -389,7 +387,7 @@ class RoutineRun:
 
         self.source_ended = False
         try:
-            summary = session.run(self._items(None), [control])
+            summary = session.run(self._items(), [control])
         except Stop:
             self.store.end_set(set_id, ended_t=round(self.last_t, 3), end_reason="quit", reps=state["count"],
                                held_s=None, frames=session.summary.frames,
@@ -441,7 +439,7 @@ class RoutineRun:
         self._say(ct("rest", self.lang, secs=int(round(st.rest_s))) + " - " + ct("breathe", self.lang)
                   + " " + ct("check_in", self.lang), start)
         reason = "source ended"
-        for item in self._items(None):
+        for item in self._items():
             left = st.rest_s - (item.t - start)
             if left <= 0:
                 reason = "done"

@@ -26,7 +26,6 @@ WEEKS = ["2026-10-05T09:00:00.000+00:00", "2026-10-12T09:00:00.000+00:00", "2026
 def history(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("history")
     data = tmp / "data"
-    import json
     from coach.cli import main as run
     for i, ((b, a), share) in enumerate(zip(PAIN, RANGE)):
         folder = tmp / f"s{i}"

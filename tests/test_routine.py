@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.routine import find_routine, load_routine, plan
+from coach.routine import find_routine, plan
 from coach.routine_run import replay_sets
 from coach.store import Store
 

@@ -4,11 +4,9 @@ squeezes (when ../shared is present)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from skimage import data as skimage_data
 
 from coach.capture import VideoWriter
