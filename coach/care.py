@@ -54,6 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
                          "es": "Tu dolor es {score} de 10 antes de empezar. Te sugerimos descansar hoy; si sigue así "
                                "de alto, contacta con tu profesional sanitario."},
     "safety_title": {"en": "Before you start", "es": "Antes de empezar"},
+    "continue_keys": {"en": "Press space to continue", "es": "Pulsa espacio para continuar"},
     "safety": {
         "en": "Form Coach gives exercise guidance; it does not diagnose or treat. Contact a clinician before you go "
               "on if you have fever, changes in bowel or bladder control, weight loss you cannot explain, numbness "

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -230,6 +231,7 @@ class RoutineRun:
                 from .capture import VideoWriter
                 self.video = VideoWriter(self.video_path, (self.source.fps if self.source else 30.0) or 30.0,
                                          (img.shape[1], img.shape[0]))
+                os.chmod(self.video_path, 0o600)  # the member on video: readable by its owner only
                 self.closers.append(self.video.close)
             self.video.write(img)
         if self.window is not None:
@@ -558,6 +560,28 @@ def replay_sets(store: Store, session_id: int, lang: str = "en") -> list[dict]:
         sess = Session(find_exercise(s["exercise_id"]), pipeline_params(), lang=lang, fps=None)
         out.append(sess.run(part))
     return out
+
+
+def text_screen(title: str, body: str, hint: str, size: tuple[int, int] = (960, 540)) -> np.ndarray:
+    """A full-window card (BGR): a title, wrapped body text and a key hint at the bottom; for the
+    safety screen and the pain question when a window is open."""
+    from .render import put_text, text_size
+    w, h = size
+    img = np.empty((h, w, 3), np.uint8)
+    img[:] = (58, 48, 40)
+    margin, big, small = w // 20, max(16, w // 28), max(13, w // 48)
+    y = margin
+    for part in _wrap(title, big, w - 2 * margin, text_size):
+        put_text(img, part, (margin, y), big)
+        y += int(big * 1.4)
+    y += big // 2
+    for line in body.split("\n"):
+        for part in _wrap(line, small, w - 2 * margin, text_size):
+            put_text(img, part, (margin, y), small, (225, 225, 225))
+            y += int(small * 1.45)
+        y += small // 2
+    put_text(img, hint, (margin, h - margin - small), small, (170, 200, 255))
+    return img
 
 
 def _wrap(line: str, size: int, width: int, measure) -> list[str]:

@@ -108,17 +108,14 @@ def _ask_terminal(moment: str, lang: str) -> Optional[tuple[int, str]]:
 
 
 def _ask_window(window, moment: str, lang: str, size=(960, 540)) -> Optional[tuple[int, str]]:
-    """Number keys in the window: digits then Enter (Esc skips)."""
-    import numpy as np
+    """Number keys in the window: the digits, then Enter (Backspace corrects, Esc skips)."""
     from .care import parse_pain, t
     from .render import put_text
+    from .routine_run import text_screen
     typed = ""
     while True:
-        img = np.zeros((size[1], size[0], 3), np.uint8)
-        img[:] = (58, 48, 40)
-        put_text(img, t("pain_question", lang, moment=t(f"moment_{moment}", lang)), (30, 150), 30)
-        put_text(img, typed or "_", (30, 240), 72)
-        put_text(img, t("pain_keys", lang), (30, 380), 22, (200, 200, 200))
+        img = text_screen(t("pain_question", lang, moment=t(f"moment_{moment}", lang)), "", t("pain_keys", lang), size)
+        put_text(img, (typed or "_") + " / 10", (size[0] // 20, size[1] * 2 // 5), size[0] // 8)
         key = window.show_key(img)
         if key == 27:
             return None
@@ -128,6 +125,17 @@ def _ask_window(window, moment: str, lang: str, size=(960, 540)) -> Optional[tup
             typed = typed[:-1]
         elif key in (10, 13) and parse_pain(typed) is not None:
             return parse_pain(typed), "window"
+        elif key in (10, 13):
+            typed = ""  # 11 and above are not on the scale: start again
+
+
+def _show_safety_window(window, lang: str, size=(960, 540)) -> None:
+    """The safety screen in the window until the member presses space or Enter (or Esc)."""
+    from .care import t
+    from .routine_run import text_screen
+    img = text_screen(t("safety_title", lang), t("safety", lang), t("continue_keys", lang), size)
+    while window.show_key(img) not in (ord(" "), 10, 13, 27):
+        pass
 
 
 def safety_text(lang: str) -> str:
@@ -147,9 +155,6 @@ def cmd_routine(args) -> int:
     try:
         pid = store.profile_id(args.profile)
         show_safety = args.safety or store.safety_seen(pid) is None
-        if show_safety:
-            print(safety_text(args.lang), file=sys.stderr)
-            store.mark_safety_seen(pid)
         window = None
         if not args.no_window:
             from .capture import display_available
@@ -158,6 +163,11 @@ def cmd_routine(args) -> int:
                 window = Window()
             else:
                 log.warning("no display found: running without a window")
+        if show_safety:
+            print(safety_text(args.lang), file=sys.stderr)
+            if window is not None:
+                _show_safety_window(window, args.lang)
+            store.mark_safety_seen(pid)
         personal = {}
         try:
             from .library import find_exercise

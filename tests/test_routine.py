@@ -213,3 +213,26 @@ def test_coach_home_chooses_the_data_folder(tmp_path):
     with Store(tmp_path / "home") as st:
         s = st.sessions()[0]
     assert s["end_reason"] == "source ended"
+
+
+def test_save_video_keeps_the_annotated_video_in_the_session_folder_owner_only(tmp_path, capsys):
+    res, _ = run_short(tmp_path, capsys, "--pain-before", "1", "--pain-after", "1", "--save-video")
+    with Store(tmp_path / "data") as st:
+        s = st.session_rows(res["session"])["session"]
+        video = st.data_dir / s["video_path"]
+    assert s["video_path"] == f"sessions/{res['uuid']}/video.mp4"
+    import cv2
+    cap = cv2.VideoCapture(str(video))
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    from coach.pose.recording import load_recording
+    rec = load_recording(video.parent / "landmarks.npz")
+    assert n == len(rec) > sum(s["frames"] for s in res["sets"])  # every frame of the sets and the rests
+    assert stat.S_IMODE(video.stat().st_mode) == 0o600
+
+
+def test_no_video_is_stored_unless_asked(tmp_path, capsys):
+    res, _ = run_short(tmp_path, capsys, "--pain-before", "1", "--pain-after", "1")
+    with Store(tmp_path / "data") as st:
+        assert st.session_rows(res["session"])["session"]["video_path"] is None
+        assert sorted(p.name for p in (st.data_dir / "sessions" / res["uuid"]).iterdir()) == ["landmarks.npz"]

@@ -68,3 +68,19 @@ def test_q_quits_saves_the_session_and_still_asks_pain(tmp_path):
     assert [s["end_reason"] for s in rows["sets"]] == ["quit"]
     assert asked == [1] and [(p["moment"], p["score"]) for p in rows["pain"]] == [("after", 4)]
     st.close()
+
+
+def test_pain_with_number_keys_in_the_window():
+    from coach.session_cli import _ask_window
+    assert _ask_window(ScriptedWindow({1: "1", 2: "2", 3: "\r", 4: "7", 5: "\r"}), "before", "en") == (7, "window")
+    assert _ask_window(ScriptedWindow({1: "1", 2: "0", 3: "\r"}), "after", "es") == (10, "window")
+    w = ScriptedWindow({1: "4", 2: "\x08", 3: "3", 4: "\r"})
+    assert _ask_window(w, "after", "en") == (3, "window") and w.shown == 4
+    assert _ask_window(ScriptedWindow({1: "5", 2: "\x1b"}), "before", "en") is None
+
+
+def test_the_safety_screen_waits_for_space_in_the_window():
+    from coach.session_cli import _show_safety_window
+    w = ScriptedWindow({4: " "})
+    _show_safety_window(w, "es")
+    assert w.shown == 4
