@@ -442,10 +442,7 @@ class RoutineRun:
                   + " " + ct("check_in", self.lang), start)
         reason = "source ended"
         for item in self._items():
-            left = st.rest_s - (item.t - start)
-            if left <= 0:
-                reason = "done"
-                break
+            left = max(0.0, st.rest_s - (item.t - start))
             img = None
             if item.image is not None:
                 from .render import draw_skeleton
@@ -455,7 +452,10 @@ class RoutineRun:
                 self._banner(img, [ct("rest", self.lang, secs=int(np.ceil(left))),
                                    ct("next", self.lang, name=nxt_name, side=""),
                                    ct("breathe", self.lang), ct("check_in", self.lang)])
-            act = self._key_action(self._show(img))
+            act = self._key_action(self._show(img))  # every recorded frame is also shown
+            if left <= 0:
+                reason = "done"
+                break
             if act == "quit":
                 raise Stop("quit")
             if act == "skip":
