@@ -65,6 +65,7 @@ class Source:
     closers: list = field(default_factory=list)
     live: bool = False
     model: str = "recording"
+    raw: Optional[Iterator[Item]] = None  # the items before --realtime pacing
 
 
 def open_sources(specs: list[str], model: Optional[str] = None, canvas: bool = False) -> Iterator[Source]:
@@ -176,6 +177,7 @@ class RoutineRun:
         except StopIteration:
             self._sources_done = True
             return False
+        src.raw = src.items
         src.items = paced(src.items) if self.realtime and not src.live else src.items
         self.source = src
         return True
@@ -421,11 +423,10 @@ class RoutineRun:
         """One source per set: what is left of this set's source after its rest is not part of
         the routine (neither counted nor recorded); the next set starts on the next source."""
         dropped = 0
-        while True:
-            it = self._next()
-            if it is None or it is _END:
-                break
-            dropped += 1
+        if self.source is not None:
+            for _ in self.source.raw:  # not paced (--realtime): nobody watches these frames
+                dropped += 1
+            self._next()  # the source's end: on to the next one
         if dropped:
             self.store.add_event(self.session_id, "source_skipped", self.last_t, frames=dropped)
 

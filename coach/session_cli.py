@@ -191,7 +191,9 @@ def cmd_routine(args) -> int:
                 return args.pain_after, "flag"
             return _ask_window(window, "after", args.lang) if window else _ask_terminal("after", args.lang)
 
-        canvas = bool(args.output or args.save_video)
+        # recordings have no pictures: draw on a blank canvas when something shows them (and a
+        # window that is never shown never sees a key)
+        canvas = bool(args.output or args.save_video or window is not None)
         run = RoutineRun(routine, open_sources(specs, args.model, canvas=canvas), store, profile=args.profile,
                          lang=args.lang, specs=specs, window=window,
                          video="session" if args.save_video else args.output, personal=personal,
