@@ -326,12 +326,15 @@ class RoutineRun:
             if state["first_t"] is None:
                 state["first_t"] = r.t
             cal = session.coach.calibration()
-            if r.hold_elapsed_s is not None:  # first: the frame that completes a hold also ends its attempt
-                state["hold_now"] = r.hold_elapsed_s
-                state["hold_peak"] = max(state.get("hold_peak") or 0.0, r.hold_elapsed_s)
-            elif state["hold_now"]:
+            # first: the frame that completes a hold also ends its attempt. The engine's hold clock
+            # stops at the rule file's hold seconds, drops to 0 when that hold is over and is None
+            # outside the hold phase: a drop banks the hold that just ended.
+            now = r.hold_elapsed_s or 0.0
+            if now < state["hold_now"] - 1e-9:
                 state["held"] += state["hold_now"]
-                state["hold_now"] = 0.0
+            state["hold_now"] = now
+            if r.hold_elapsed_s is not None:
+                state["hold_peak"] = max(state.get("hold_peak") or 0.0, r.hold_elapsed_s)
             for e in r.events:
                 if e.kind in ("rep", "incomplete", "timeout"):
                     start = e.start_t if e.start_t is not None else e.t

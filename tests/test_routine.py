@@ -236,3 +236,19 @@ def test_no_video_is_stored_unless_asked(tmp_path, capsys):
     with Store(tmp_path / "data") as st:
         assert st.session_rows(res["session"])["session"]["video_path"] is None
         assert sorted(p.name for p in (st.data_dir / "sessions" / res["uuid"]).iterdir()) == ["landmarks.npz"]
+
+
+def test_a_hold_set_ends_when_the_seconds_held_add_up(tmp_path, capsys):
+    """hold_s = 5 on 2-s squeeze holds: 2 + 2 + the first second of the third hold."""
+    routine = tmp_path / "hold.toml"
+    routine.write_text('schema = 1\n[routine]\nid = "hold"\nname = "Hold"\nversion = "1"\n'
+                       '[[steps]]\nexercise = "scapular_squeeze"\nhold_s = 5\nrest_s = 0\n', encoding="utf-8")
+    rec = sessionkit.recording(tmp_path, "scapular_squeeze")
+    assert main(["routine", str(routine), "--source", str(rec), "--data-dir", str(tmp_path / "data"),
+                 "--no-window", "--json", "--pain-before", "1", "--pain-after", "1"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    with Store(tmp_path / "data") as st:
+        s = st.session_rows(res["session"])["sets"][0]
+    assert (s["end_reason"], s["held_s"], s["reps"], s["target_hold_s"]) == ("target", 5.0, 2, 5.0)
+    # it ended 1 s into the third hold: before that squeeze's 2 s were up and it counted (15.2 s)
+    assert 13.0 < s["ended_t"] < 15.0
