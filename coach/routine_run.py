@@ -514,6 +514,9 @@ class RoutineRun:
             reason = str(e) or "quit"
         except KeyboardInterrupt:
             reason = "interrupted"
+        except BaseException:  # a source that cannot be read, a full disk, a bug: say so, keep what was saved
+            reason = "failed"
+            raise
         finally:
             for c in reversed(self.closers):
                 try:

@@ -151,6 +151,10 @@ def cmd_routine(args) -> int:
     if args.output and args.save_video:
         raise UsageError("give --output FILE.mp4 or --save-video, not both")
     specs = args.source or ["0"]
+    for spec in specs:  # before a session is started for nothing
+        if not spec.isdigit() and not Path(spec).exists():
+            from .errors import CaptureError
+            raise CaptureError(f"cannot open source '{spec}': no such file or folder")
     store = _store(args)
     try:
         pid = store.profile_id(args.profile)

@@ -63,7 +63,7 @@ MIGRATIONS: tuple[str, ...] = (
         model TEXT NOT NULL,           -- pose model name and sha256, or 'recording'
         started_at TEXT NOT NULL,      -- UTC ISO 8601
         ended_at TEXT,                 -- NULL: still running or ended abnormally (crash, kill -9)
-        end_reason TEXT,               -- completed | quit | interrupted | source ended
+        end_reason TEXT,               -- completed | quit | interrupted | source ended | failed
         host TEXT NOT NULL,
         pid INTEGER NOT NULL,
         recording_path TEXT,           -- relative to the data folder

@@ -252,3 +252,31 @@ def test_a_hold_set_ends_when_the_seconds_held_add_up(tmp_path, capsys):
     assert (s["end_reason"], s["held_s"], s["reps"], s["target_hold_s"]) == ("target", 5.0, 2, 5.0)
     # it ended 1 s into the third hold: before that squeeze's 2 s were up and it counted (15.2 s)
     assert 13.0 < s["ended_t"] < 15.0
+
+
+def test_a_missing_source_is_one_line_exit_1_and_starts_no_session(tmp_path):
+    p = coach("routine", "--source", str(tmp_path / "nope.mp4"), "--data-dir", str(tmp_path / "d"),
+              "--pain-before", "1", "--no-window")
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines() == [f"coach: error: cannot open source '{tmp_path / 'nope.mp4'}': "
+                                             "no such file or folder"]
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_source_that_fails_mid_routine_ends_the_session_as_failed(tmp_path, capsys):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    routine = sessionkit.short_routine(folder)
+    good = sessionkit.recording(folder, "scapular_squeeze")
+    bad = folder / "broken.npz"
+    bad.write_bytes(b"not a recording")
+    code = main(["routine", str(routine), "--source", str(good), "--source", str(bad), "--data-dir",
+                 str(tmp_path / "data"), "--no-window", "--pain-before", "1", "--pain-after", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "not a landmark recording" in err.strip().splitlines()[-1]
+    with Store(tmp_path / "data") as st:
+        rows = st.session_rows(1)
+    assert rows["session"]["end_reason"] == "failed" and rows["session"]["ended_at"]
+    assert [(s["exercise_id"], s["reps"], s["end_reason"]) for s in rows["sets"]] == [
+        ("scapular_squeeze", 3, "target")]
+    assert [p["moment"] for p in rows["pain"]] == ["before"]  # not asked after a failure
