@@ -271,7 +271,8 @@ def cmd_list(args) -> int:
     from .rules.loader import load_exercise
     from .rules.schema import text
     if getattr(args, "routines", False):
-        return _list_routines(args)
+        from .session_cli import list_routines
+        return list_routines(args)
     rows = []
     for ex_id in exercise_ids():
         try:
@@ -293,46 +294,9 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _list_routines(args) -> int:
-    from .routine import load_routine, routine_ids, routines_dir
-    from .rules.schema import text
-    rows = []
-    for rid in routine_ids():
-        try:
-            r = load_routine(routines_dir() / f"{rid}.toml")
-            rows.append({"id": r.id, "name": text(r.name), "name_es": text(r.name, "es"), "version": r.version,
-                         "per_week": r.per_week,
-                         "steps": [{"exercise": s.exercise, "side": s.side, "sets": s.sets, "reps": s.reps,
-                                    "hold_s": s.hold_s, "rest_s": s.rest_s} for s in r.steps]})
-        except RuleFileError as e:
-            rows.append({"id": rid, "error": e.problems[0]})
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for r in rows:
-        if "error" in r:
-            print(f"{r['id']}  (invalid: {r['error']})")
-            continue
-        steps = ", ".join(f"{s['exercise']}{' ' + s['side'] if s['side'] else ''} "
-                          f"{s['sets']}x{s['reps'] or str(s['hold_s']) + 's'}" for s in r["steps"])
-        print(f"{r['id']}  {r['name']}  ({r['per_week']}/week): {steps}")
-    print(f"\n{len(rows)} routine{'s' if len(rows) != 1 else ''} in {routines_dir()}")
-    return 0
-
-
-def _is_routine_file(path: Path) -> bool:
-    """A routine file lives in a routines/ folder or has a top-level [routine] table."""
-    if path.parent.name == "routines":
-        return True
-    try:
-        return any(line.strip() == "[routine]" for line in path.read_text(encoding="utf-8").splitlines())
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
 def cmd_check_rules(args) -> int:
     from .library import exercises_dir
-    from .routine import load_routine, routines_dir
+    from .routine import routines_dir
     from .rules.loader import check_files, rule_files
     paths = args.paths or [str(exercises_dir())] + ([str(routines_dir())] if routines_dir().is_dir() else [])
     missing = [p for p in paths if not Path(p).exists()]
@@ -341,13 +305,9 @@ def cmd_check_rules(args) -> int:
     files = rule_files(paths)
     if not files:
         raise UsageError(f"no .toml rule files in {', '.join(paths)}")
-    routines = [f for f in files if _is_routine_file(f)]
-    problems = check_files([f for f in files if f not in routines])
-    for f in routines:
-        try:
-            load_routine(f)
-        except RuleFileError as e:
-            problems.extend(e.problems)
+    from .session_cli import check_routines, is_routine_file
+    routines = [f for f in files if is_routine_file(f)]
+    problems = check_files([f for f in files if f not in routines]) + check_routines(routines)
     if problems:
         raise RuleFileError(problems)
     print(f"{len(files)} rule file{'s' if len(files) != 1 else ''} OK")

@@ -306,5 +306,57 @@ def cmd_safety(args) -> int:
     return 0
 
 
+def list_routines(args) -> int:
+    """`coach list --routines`."""
+    from .errors import RuleFileError
+    from .routine import load_routine, routine_ids, routines_dir
+    from .rules.schema import text
+    rows = []
+    for rid in routine_ids():
+        try:
+            r = load_routine(routines_dir() / f"{rid}.toml")
+            rows.append({"id": r.id, "name": text(r.name), "name_es": text(r.name, "es"), "version": r.version,
+                         "per_week": r.per_week,
+                         "steps": [{"exercise": s.exercise, "side": s.side, "sets": s.sets, "reps": s.reps,
+                                    "hold_s": s.hold_s, "rest_s": s.rest_s} for s in r.steps]})
+        except RuleFileError as e:
+            rows.append({"id": rid, "error": e.problems[0]})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        if "error" in r:
+            print(f"{r['id']}  (invalid: {r['error']})")
+            continue
+        steps = ", ".join(f"{s['exercise']}{' ' + s['side'] if s['side'] else ''} "
+                          f"{s['sets']}x{s['reps'] or str(s['hold_s']) + 's'}" for s in r["steps"])
+        print(f"{r['id']}  {r['name']}  ({r['per_week']}/week): {steps}")
+    print(f"\n{len(rows)} routine{'s' if len(rows) != 1 else ''} in {routines_dir()}")
+    return 0
+
+
+def is_routine_file(path: Path) -> bool:
+    """A routine file lives in a routines/ folder or has a top-level [routine] table."""
+    if path.parent.name == "routines":
+        return True
+    try:
+        return any(line.strip() == "[routine]" for line in path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def check_routines(files) -> list[str]:
+    """Every problem in these routine files (for `coach check-rules`)."""
+    from .errors import RuleFileError
+    from .routine import load_routine
+    problems: list[str] = []
+    for f in files:
+        try:
+            load_routine(f)
+        except RuleFileError as e:
+            problems.extend(e.problems)
+    return problems
+
+
 COMMANDS = {"routine": cmd_routine, "sessions": cmd_sessions, "report": cmd_report, "history": cmd_history,
             "export": cmd_export, "import": cmd_import, "safety": cmd_safety}
