@@ -97,3 +97,12 @@ def test_history_renders_in_headless_chromium(history):
     assert browser.pixels_near(img, (44, 160, 44), tol=20) > 1500  # the range lines
     assert browser.pixels_near(img, (255, 127, 14), tol=20) > 300  # pain after
     assert browser.pixels_near(img, (31, 119, 180)) > 5000  # pain before and the weekly bars
+
+
+def test_history_of_one_profile(history, tmp_path, capsys):
+    html = tmp_path / "h.html"
+    assert main(["history", "--data-dir", str(history["data"]), "--profile", "ana", "-o", str(html)]) == 0
+    assert "history of 4 sessions" in capsys.readouterr().out
+    assert main(["history", "--data-dir", str(history["data"]), "--profile", "nobody", "-o", str(html)]) == 0
+    assert "history of 0 sessions" in capsys.readouterr().out
+    assert "No sessions yet." in html.read_text(encoding="utf-8")

@@ -89,6 +89,13 @@ def test_report_is_self_contained(tmp_path, capsys):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
     assert "<link" not in page and "@import" not in page and "url(http" not in page
     assert "<script" not in page.replace("<script type='application/json' id='report-data'>", "")
+    # in Spanish, with the same numbers
+    es = tmp_path / "es.html"
+    assert main(["report", "--data-dir", str(tmp_path / "data"), "-o", str(es), "--lang", "es"]) == 0
+    page_es = es.read_text(encoding="utf-8")
+    assert "Informe de la sesión" in page_es and "Puntuación de técnica" in page_es and "Dolor antes" in page_es
+    assert "Enhebrar la aguja – izquierda" in page_es and "no diagnostica" in page_es
+    assert step_numbers(page_es) == step_numbers(page)
 
 
 def test_report_of_no_session_is_one_line_exit_1(tmp_path):
