@@ -483,6 +483,7 @@ class RoutineRun:
         plan_rows = [{"index": p.index, "step": p.step, "exercise": p.step_def.exercise, "side": p.step_def.side,
                       "number": p.number, "of": p.of, "reps": p.step_def.reps, "hold_s": p.step_def.hold_s,
                       "rest_s": p.step_def.rest_s} for p in self.plan]
+        opened = self._next_source()  # a camera that is not there fails here, before a session starts
         self.session_id, self.uuid = self.store.start_session(
             profile=self.profile, routine=self.routine, plan_json=plan_rows, lang=self.lang, sources=self.specs,
             app_version=__version__, model="pending", session_uuid=session_uuid)
@@ -501,7 +502,7 @@ class RoutineRun:
             self.store.add_pain(self.session_id, "before", pain_before[0], pain_before[1])
         reason = "completed"
         try:
-            if self._next_source():
+            if opened:
                 self.store.db.execute("UPDATE sessions SET model = ? WHERE id = ?", (self.source.model, self.session_id))
             for k, ps in enumerate(self.plan):
                 if self._sources_done:

@@ -280,3 +280,12 @@ def test_a_source_that_fails_mid_routine_ends_the_session_as_failed(tmp_path, ca
     assert [(s["exercise_id"], s["reps"], s["end_reason"]) for s in rows["sets"]] == [
         ("scapular_squeeze", 3, "target")]
     assert [p["moment"] for p in rows["pain"]] == ["before"]  # not asked after a failure
+
+
+def test_an_absent_camera_is_one_line_exit_1_and_starts_no_session(tmp_path):
+    p = coach("routine", "--source", "9", "--data-dir", str(tmp_path / "d"), "--pain-before", "1", "--no-window")
+    assert p.returncode == 1 and "no camera at index 9" in p.stderr and "Traceback" not in p.stderr
+    lines = p.stderr.strip().splitlines()  # the safety screen (a title and a text), then one error line
+    assert len(lines) == 3 and lines[0] == "Before you start" and lines[2].startswith("coach: error: no camera")
+    with Store(tmp_path / "d") as st:
+        assert st.sessions() == []
