@@ -38,7 +38,7 @@ from .errors import CoachError
 from .routine import PlannedSet, Routine, plan
 from .rules.schema import text
 from .runner import Item, Session, format_summary, recording_items, video_items
-from .store import Store, private_dir
+from .store import Store, StoreError, private_dir
 
 log = logging.getLogger("coach")
 
@@ -477,6 +477,23 @@ class RoutineRun:
         return reason
 
     # ------------------------------------------------------------------ the routine
+    def _close_session(self, reason: str, ask_pain_after) -> None:
+        """Pain after (when the routine ended normally), the stop suggestions, the end."""
+        if self.recorder is None:  # nothing was seen: no recording file
+            self.store.set_session_paths(self.session_id, None, None)
+        if reason in ("completed", "quit", "source ended") and ask_pain_after is not None:
+            try:
+                after = ask_pain_after()
+            except (KeyboardInterrupt, EOFError):
+                after = None
+            if after is not None:
+                self.store.add_pain(self.session_id, "after", after[0], after[1])
+        pains = {r["moment"]: r["score"] for r in self.store.db.execute(
+            "SELECT moment, score FROM pain WHERE session_id = ?", (self.session_id,))}
+        for key, fmt in pain_advice(pains.get("before"), pains.get("after")):
+            self.store.add_event(self.session_id, "stop_suggested", None, key=key, **fmt)
+        self.store.end_session(self.session_id, reason)
+
     def run(self, pain_before: Optional[tuple[int, str]] = None,
             ask_pain_after: Optional[Callable[[], Optional[tuple[int, str]]]] = None,
             session_uuid: Optional[str] = None, start_events: tuple = ()) -> RunResult:
@@ -536,20 +553,12 @@ class RoutineRun:
                         c()
                     except Exception:
                         pass
-            if self.recorder is None:  # nothing was seen: no recording file
-                self.store.set_session_paths(self.session_id, None, None)
-            if reason in ("completed", "quit", "source ended") and ask_pain_after is not None:
-                try:
-                    after = ask_pain_after()
-                except (KeyboardInterrupt, EOFError):
-                    after = None
-                if after is not None:
-                    self.store.add_pain(self.session_id, "after", after[0], after[1])
-            pains = {r["moment"]: r["score"] for r in self.store.db.execute(
-                "SELECT moment, score FROM pain WHERE session_id = ?", (self.session_id,))}
-            for key, fmt in pain_advice(pains.get("before"), pains.get("after")):
-                self.store.add_event(self.session_id, "stop_suggested", None, key=key, **fmt)
-            self.store.end_session(self.session_id, reason)
+            try:
+                self._close_session(reason, ask_pain_after)
+            except StoreError as exc:  # the store failed (a full disk): what it committed stays readable
+                if reason != "failed":
+                    raise
+                log.error("could not close the session in the store: %s", exc)
         result.reason = reason
         return result
 

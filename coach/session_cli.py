@@ -147,6 +147,10 @@ def cmd_routine(args) -> int:
     from . import care
     from .routine import find_routine
     from .routine_run import RoutineRun, format_routine_summary, open_sources
+    # A write that fails half-way (a full disk) can leave numpy's zip writer behind, and Python
+    # prints its clean-up failure as a traceback at exit. The member gets one line: those go to -v.
+    sys.unraisablehook = lambda u: log.info("ignored while cleaning up: %s: %s",
+                                            type(u.exc_value).__name__, u.exc_value)
     routine = find_routine(args.name)
     if args.output and args.save_video:
         raise UsageError("give --output FILE.mp4 or --save-video, not both")

@@ -194,6 +194,24 @@ def write_private(path: Path, text: str) -> Path:
     return path
 
 
+class _Conn:
+    """The sqlite3 connection, with every database error (a full disk, a locked or damaged file)
+    turned into one StoreError line for the member."""
+
+    def __init__(self, con: sqlite3.Connection, path: Path):
+        self._con = con
+        self._path = path
+
+    def execute(self, sql: str, params: Iterable = ()):
+        try:
+            return self._con.execute(sql, tuple(params))
+        except sqlite3.Error as e:
+            raise StoreError(f"session store {self._path}: {e}") from None
+
+    def close(self) -> None:
+        self._con.close()
+
+
 class Store:
     """One open store. Every write method commits before it returns."""
 
@@ -203,11 +221,15 @@ class Store:
         if not self.path.exists():
             if not create:
                 raise StoreError(f"no sessions yet: {self.path} does not exist")
-            private_dir(self.data_dir)
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # owner-only before SQLite opens it
+            try:
+                private_dir(self.data_dir)
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # owner-only before SQLite opens it
+            except OSError as e:
+                raise StoreError(f"cannot create the session store {self.path}: {e.strerror or e}") from None
         try:
-            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
-            self.db.row_factory = sqlite3.Row
+            raw = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
+            raw.row_factory = sqlite3.Row
+            self.db = _Conn(raw, self.path)
             v = self.version
             if v > SCHEMA_VERSION:  # before anything (even the journal mode) writes to the file
                 self.db.close()
@@ -219,6 +241,7 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open the session store {self.path}: {e}") from None
+
 
     # ------------------------------------------------------------------ schema
     @property

@@ -79,7 +79,7 @@ def test_pain_outside_0_to_10_is_refused_by_the_database(tmp_path):
     with Store(tmp_path) as st:
         sid, _ = st.start_session(profile="ana", routine=find_routine(), plan_json=[], lang="en", sources=[],
                                   app_version="t", model="m")
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(StoreError, match="CHECK constraint failed"):
             st.add_pain(sid, "before", 11, "flag")
 
 
@@ -89,3 +89,35 @@ def test_data_folder_order(tmp_path, monkeypatch):
     monkeypatch.delenv("COACH_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_data_dir() == tmp_path / "xdg" / "form-coach"  # platformdirs honours XDG on Linux
+
+
+def test_a_full_disk_mid_routine_is_one_line_and_keeps_what_was_saved(tmp_path):
+    """Files may not grow past 1 MB (RLIMIT_FSIZE: a disk that fills up). The landmark recording,
+    rewritten every few seconds, hits it first: the run stops with one line (exit 1), the
+    session says 'failed', every event committed before stays readable, and the recording
+    keeps the frames of its last good write."""
+    import resource
+    import sessionkit
+    from coach.pose.recording import load_recording
+    folder = tmp_path / "src"
+    folder.mkdir()
+    routine = sessionkit.short_routine(folder)
+    cmd = [sys.executable, "-m", "coach", "routine", str(routine), "--data-dir", str(tmp_path / "data"),
+           "--no-window", "--pain-before", "2", "--pain-after", "2"]
+    for p in sessionkit.set_recordings(folder):
+        cmd += ["--source", str(p)]
+
+    def limit():  # Python ignores SIGXFSZ: a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+    assert lines[-1].startswith("coach: error: cannot write recording") and "File too large" in lines[-1]
+    with Store(tmp_path / "data") as st:
+        rows = st.session_rows(1)
+        rec = load_recording(st.data_dir / rows["session"]["recording_path"])
+    assert rows["session"]["end_reason"] == "failed" and rows["session"]["ended_at"]
+    printed = sum(1 for line in lines if "] rep " in line or "] not counted" in line)
+    assert printed >= 3 and len(rows["attempts"]) == printed  # every attempt seen was committed
+    assert rows["sets"][0]["end_reason"] == "target"
+    assert 100 < len(rec) and rec.times[-1] <= rows["sets"][-1]["started_t"] + 60
