@@ -200,7 +200,7 @@ h1{font-size:26px;margin:0 0 4px} h2{font-size:20px;margin:28px 0 8px} h3{font-s
 td,th{padding:4px 12px 4px 0;text-align:left;font-size:14px;vertical-align:top} th{color:#5b6573;font-weight:600}
 .big{font-size:28px;font-weight:700} .warn{background:#fff4e5;border-left:5px solid #e8590c}
 .stop{background:#ffe3e3;border-left:5px solid #c92a2a} .grid{display:flex;gap:28px;flex-wrap:wrap}
-svg{max-width:100%;height:auto} code{font-size:12px}
+svg{max-width:100%;height:auto} code{font-size:12px} .card>h2:first-child{margin-top:4px}
 """
 
 

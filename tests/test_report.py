@@ -112,7 +112,7 @@ def test_report_renders_in_headless_chromium_with_its_charts(tmp_path, capsys):
     html = tmp_path / "report.html"
     assert main(["report", "--data-dir", str(tmp_path / "data"), "-o", str(html)]) == 0
     SCREENSHOTS.mkdir(exist_ok=True)
-    img = browser.screenshot(html, SCREENSHOTS / "report.png")
+    img = browser.screenshot(html, SCREENSHOTS / "report.png", height=4800)  # the whole page (about 4400 px)
     # the charts' colours: counted attempts (dots and bars) and the green target line and band
     blue = browser.pixels_near(img, (31, 119, 180))
     green = browser.pixels_near(img, (44, 160, 44), tol=20)
