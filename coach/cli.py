@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--source", default="0", help="webcam index (default 0), video file, image folder or recording")
     cal.add_argument("--no-window", action="store_true", help="do not open a window")
     common(cal, "also write the annotated video here")
-    sub.add_parser("list", help="list the exercises").add_argument("--json", action="store_true")
+    ls = sub.add_parser("list", help="list the exercises (--routines: the routines)")
+    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--routines", action="store_true", help="list the routines instead")
 
     d = sub.add_parser("demo", help="the whole pipeline on an embedded synthetic session (no camera needed)")
     d.add_argument("--output", default="coach_demo.mp4", metavar="FILE.mp4", help="annotated video (default coach_demo.mp4)")
@@ -78,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from .tuning_cli import add_parsers as add_tuning_parsers  # extract, replay, explain, eval
     add_tuning_parsers(sub)
+    from .session_cli import add_parsers  # routine, sessions, report, history, export, import, safety
+    add_parsers(sub)
     return p
 
 
@@ -392,6 +396,9 @@ def cmd_list(args) -> int:
     from .library import exercise_ids, exercises_dir
     from .rules.loader import load_exercise
     from .rules.schema import text
+    if getattr(args, "routines", False):
+        from .session_cli import list_routines
+        return list_routines(args)
     rows = []
     for ex_id in exercise_ids():
         try:
@@ -415,15 +422,18 @@ def cmd_list(args) -> int:
 
 def cmd_check_rules(args) -> int:
     from .library import exercises_dir
+    from .routine import routines_dir
     from .rules.loader import check_files, rule_files
-    paths = args.paths or [str(exercises_dir())]
+    paths = args.paths or [str(exercises_dir())] + ([str(routines_dir())] if routines_dir().is_dir() else [])
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     files = rule_files(paths)
     if not files:
         raise UsageError(f"no .toml rule files in {', '.join(paths)}")
-    problems = check_files(files)
+    from .session_cli import check_routines, is_routine_file
+    routines = [f for f in files if is_routine_file(f)]
+    problems = check_files([f for f in files if f not in routines]) + check_routines(routines)
     if problems:
         raise RuleFileError(problems)
     print(f"{len(files)} rule file{'s' if len(files) != 1 else ''} OK")
@@ -448,3 +458,5 @@ _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-ru
 
 from .tuning_cli import COMMANDS as _TUNING_COMMANDS  # noqa: E402 - the tuning loop's subcommands
 _COMMANDS.update(_TUNING_COMMANDS)
+from .session_cli import COMMANDS as _SESSION_COMMANDS  # noqa: E402  (the programme around the exercises)
+_COMMANDS.update(_SESSION_COMMANDS)

@@ -209,6 +209,17 @@ class Window:
         except cv2.error:
             return False
 
+    def show_key(self, img: np.ndarray) -> int:
+        """Show a frame; returns the key pressed (-1: none; 27 also when the window was closed)."""
+        cv2.imshow(self.name, img)
+        key = cv2.waitKey(1)
+        try:
+            if cv2.getWindowProperty(self.name, cv2.WND_PROP_VISIBLE) < 1:
+                return 27
+        except cv2.error:
+            return 27
+        return key & 0xFF if key >= 0 else -1
+
     def close(self) -> None:
         try:
             cv2.destroyWindow(self.name)

@@ -23,6 +23,7 @@ def test_wheel_ships_exercises_and_calibration(tmp_path):
     assert len(demo) == 3 and demo <= names
     # the synthetic body and the motion scripts are test material: not in the wheel
     assert not [n for n in names if n.startswith("devkit/") or "synth" in n or "/motions/" in n]
+    assert "coach/_data/exercises/routines/upper_back.toml" in names  # the default routine (coach routine)
     assert any(n.endswith("entry_points.txt") for n in names)
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Requires-Dist: mediapipe==0.10.21" in meta

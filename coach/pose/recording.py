@@ -262,6 +262,16 @@ def _not_found(display: str, reason: str) -> RecordingError:
     return e
 
 
+def session_recording(path: _PathLike) -> Path:
+    """A session's recording as it survived: the final .npz, or, when the session ended before
+    writing it (kill -9, a full disk), its journal ``FILE.npz.part``, which loads the same way.
+    The final name when neither exists (loading it then says "no such file")."""
+    from ..outputs import partial_name
+    path = Path(path)
+    journal = partial_name(path)
+    return journal if not path.exists() and journal.exists() else path
+
+
 def load_recording(path: _PathLike) -> Recording:
     """Load a recording saved by :func:`save_recording` / :class:`RecordingWriter` (a final .npz
     or the journal of a session that was cut short), checking every value.

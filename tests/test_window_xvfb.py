@@ -1,0 +1,115 @@
+"""The routine in a real OpenCV window on a virtual X display (Xvfb), driven by real key presses
+(xdotool): the safety card waits for space, pain is typed in the window, s skips a set, space
+pauses and resumes, q quits, and the pain after is typed too. Skips without Xvfb and xdotool
+(.ci/run installs them)."""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sessionkit
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
+                                reason="needs Xvfb and xdotool (apt-get install xvfb xdotool; .ci/run installs them)")
+
+
+@pytest.fixture
+def display():
+    r, w = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(w)
+    num = b""
+    while not num.endswith(b"\n"):
+        chunk = os.read(r, 16)
+        if not chunk:
+            break
+        num += chunk
+    os.close(r)
+    try:
+        yield f":{num.decode().strip()}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def query(db: Path, sql: str) -> list:
+    if not db.exists():
+        return []
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+    except sqlite3.OperationalError:
+        return []
+
+
+def wait_for(check, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_keys_in_a_real_window(tmp_path, display):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    routine = sessionkit.short_routine(folder)
+    srcs = sessionkit.set_recordings(folder)[:2]
+    db = tmp_path / "data" / "coach.db"
+    env = {**os.environ, "DISPLAY": display}
+    cmd = [sys.executable, "-m", "coach", "routine", str(routine), "--data-dir", str(tmp_path / "data"),
+           "--realtime", "--source", str(srcs[0]), "--source", str(srcs[1])]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def key(*keys: str) -> None:
+        for k in keys:
+            subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
+            time.sleep(0.15)
+
+    try:
+        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
+                                              capture_output=True, text=True).stdout.split(), "the window", 60)
+        subprocess.run(["xdotool", "windowfocus", win[0]], env=env, timeout=10)
+        time.sleep(0.5)
+        key("space")                         # the safety card
+        key("1", "1", "Return")              # 11 is not on the scale: asked again
+        key("6", "Return")
+        wait_for(lambda: query(db, "SELECT score, how FROM pain WHERE moment = 'before'"), "pain before")
+        wait_for(lambda: query(db, "SELECT id FROM attempts"), "a squeeze")
+        key("s")                             # skip the rest of the first set
+        wait_for(lambda: query(db, "SELECT 1 FROM sets WHERE set_index = 1"), "the second set")
+        key("space")
+        wait_for(lambda: query(db, "SELECT 1 FROM events WHERE kind = 'pause'"), "pause")
+        key("space")
+        wait_for(lambda: query(db, "SELECT 1 FROM events WHERE kind = 'resume'"), "resume")
+        key("q")
+        wait_for(lambda: query(db, "SELECT 1 FROM sets WHERE end_reason = 'quit'"), "quit")
+        time.sleep(0.5)
+        key("3", "Return")                   # pain after, in the window
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert query(db, "SELECT moment, score, how FROM pain ORDER BY id") == [("before", 6, "window"),
+                                                                          ("after", 3, "window")]
+    assert query(db, "SELECT set_index, end_reason FROM sets ORDER BY set_index") == [(0, "skipped"), (1, "quit")]
+    assert query(db, "SELECT end_reason FROM sessions") == [("quit",)]
+    kinds = [k for (k,) in query(db, "SELECT kind FROM events ORDER BY id")]
+    assert kinds[:2] == ["safety_screen", "skip"] and kinds.count("pause") == kinds.count("resume") == 1
+    assert "pain: before 6/10, after 3/10" in out
