@@ -26,23 +26,16 @@ once as ``file:line:col: message`` (RuleFileError, exit 2).
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from .errors import RuleFileError, UsageError
 from .rules import schema as S
-from .rules.loader import _Ctx, _check_value
-from .rules.tomlpos import did_you_mean, syntax_error
+from .rules.loader import _check_value, _Ctx, parse_toml, read_toml_file
+from .rules.tomlpos import did_you_mean
 
 SCHEMA_VERSION = 1
-MAX_BYTES = 1_000_000  # a routine is a page of TOML; anything larger is not one
 
 KEYS: dict[str, dict[str, S.Key]] = {
     "file": {
@@ -158,19 +151,15 @@ def find_routine(name: Optional[str] = None) -> Routine:
 
 
 def load_routine(path) -> Routine:
+    """Load one routine file within the limits every file the coach reads has (coach.limits: a
+    regular file, size, UTF-8; nesting depth): RuleFileError with positioned lines."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise UsageError(f"{path}: larger than {MAX_BYTES // 1000} kB: not a routine file")
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no such routine file: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read the routine file: {e}") from None
+    if not path.exists():
+        raise UsageError(f"no such routine file: {path}")
+    text = read_toml_file(path, "routine file")
     r = parse_routine(text, str(path), expected_id=path.stem)
     from dataclasses import replace
-    return replace(r, path=str(path), sha256=hashlib.sha256(raw).hexdigest())
+    return replace(r, path=str(path), sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _table(ctx: _Ctx, data: dict, path: tuple, section: str) -> dict:
@@ -198,11 +187,10 @@ def parse_routine(text: str, filename: str, expected_id: Optional[str] = None) -
     """Validate a routine file's text; every problem at once (RuleFileError)."""
     from .library import exercise_ids, exercises_dir
     from .rules.loader import load_exercise
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, col, msg = syntax_error(exc, text)
-        raise RuleFileError([f"{filename}:{line}:{col}: not valid TOML: {msg}"]) from None
+    parsed, problems = parse_toml(text, filename)  # syntax errors and nesting limits, positioned
+    if problems or parsed is None:
+        raise RuleFileError(problems)
+    data = parsed
     ctx = _Ctx(filename, text)
     top = _table(ctx, data, (), "file")
     head = _table(ctx, data["routine"], ("routine",), "routine") if isinstance(data.get("routine"), dict) else None

@@ -278,7 +278,8 @@ def cmd_history(args) -> int:
     finally:
         store.close()
     print(f"history of {n} session{'s' if n != 1 else ''}: {args.output}"
-          + (f", {args.csv}" if args.csv and args.csv != "-" else ""), file=sys.stderr if args.csv == "-" else sys.stdout)
+          + (f", {args.csv}" if args.csv and args.csv != "-" else ""),
+          file=sys.stderr if args.csv == "-" else sys.stdout)
     return 0
 
 
@@ -343,9 +344,10 @@ def is_routine_file(path: Path) -> bool:
     """A routine file lives in a routines/ folder or has a top-level [routine] table."""
     if path.parent.name == "routines":
         return True
-    try:
-        return any(line.strip() == "[routine]" for line in path.read_text(encoding="utf-8").splitlines())
-    except (OSError, UnicodeDecodeError):
+    from .limits import TextFileProblem, read_text
+    try:  # within the limits (a device such as /dev/zero never ends): else it is checked as a rule file
+        return any(line.strip() == "[routine]" for line in read_text(path).splitlines())
+    except (OSError, TextFileProblem):
         return False
 
 

@@ -286,3 +286,16 @@ def test_json_output_has_no_nan(tmp_path, monkeypatch):
         assert cli.main(["analyze", str(rec), "--exercise", "squat", "--json"]) == 0
     s = json.loads(buf.getvalue(), parse_constant=lambda c: pytest.fail(f"{c} in --json output"))
     assert s["seconds"] is None and s["frames"] == 200
+
+
+def test_routine_files_have_the_same_limits(tmp_path):
+    """Routines (coach routine, check-rules) are read like every other file: a device is refused
+    at once, nesting hundreds deep is a positioned error, exit 2 both."""
+    p = coach("routine", "/dev/zero", "--no-window", "--pain-before", "1", timeout=60)
+    assert p.returncode == 2 and "not a regular file" in p.stderr and "Traceback" not in p.stderr
+    deep = tmp_path / "routines" / "deep.toml"
+    deep.parent.mkdir()
+    deep.write_text("x = " + "[" * 500 + "]" * 500 + "\n", encoding="utf-8")
+    p = coach("check-rules", str(deep), timeout=60)
+    assert p.returncode == 2
+    assert p.stderr.strip().startswith(f"{deep}:1:") and "nested deeper than" in p.stderr
