@@ -1,4 +1,4 @@
-"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema`.
+"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema|bench`.
 
 Exit codes (README, "Exit codes"): 0 ok; 1 runtime failure (file, camera, video, model, an output
 that could not be written); 2 usage error or an input file to fix (rule file, profile,
@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("exercise", help="exercise id (see 'coach list') or path to a rule file")
     r.add_argument("--source", default="0", help="webcam index (default 0), video file or image folder")
     r.add_argument("--no-window", action="store_true", help="do not open a window")
+    r.add_argument("--realtime", action="store_true", help="play a video file or image folder at its own frame "
+                   "rate, as a camera would (the newest frame wins); prints the frame-to-cue latency")
+    r.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     common(r, "also write the annotated video here")
 
     a = sub.add_parser("analyze", help="count reps and check form on a video, image folder or landmark recording")
@@ -71,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check-rules", help="validate rule files (default: the exercise library)")
     c.add_argument("paths", nargs="*", help="rule files or folders")
+
+    b = sub.add_parser("bench", help="time every stage on a video, against the plain read-convert-pose loop")
+    b.add_argument("video", help="a video file (e.g. one of the dev clips)")
+    b.add_argument("--exercise", help="exercise id (default: from the clip's name, else squat)")
+    b.add_argument("--model", metavar="PATH", help="pose model .task (default: the offline full model)")
+    b.add_argument("--frames", type=int, metavar="N", help="only the first N frames")
+    b.add_argument("--no-hobby", action="store_true", help="skip the hobby-loop pass")
+    b.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
     sc.add_argument("--markdown", action="store_true", help="print the key reference of docs/rules.md instead")
@@ -166,19 +177,26 @@ def _is_recording(spec: str) -> bool:
         return False
 
 
-def _open_pose_stream(spec: str, model: Optional[str], live_default: bool):
+def _open_pose_stream(spec: str, model: Optional[str], live_default: bool, realtime: bool = False):
     """(items iterator, closers, fps, size, name, recording or None, input) for a
-    camera/video/folder/recording; ``input`` has ``warnings`` and ``complete``."""
+    camera/video/folder/recording; ``input`` has ``warnings`` and ``complete``. ``realtime``:
+    a file or folder played at its own frame rate as a camera (capture.RealtimeSource)."""
     from .runner import recording_items, video_items
+    if realtime and (_is_recording(spec) or spec.strip().isdigit()):
+        raise UsageError("--realtime plays a video file or an image folder (a camera is live already)")
     if _is_recording(spec):
         from .pose.recording import load_recording
         rec = load_recording(spec)
         return recording_items(rec), [], rec.fps, rec.image_size, Path(spec).name, rec, _RecordingInput(rec)
-    from .capture import open_source
+    from .capture import open_source, prefetch
     from .library import pipeline_params
     from .pose.landmarker import PoseEstimator
     params = pipeline_params()  # checked before a camera or a file is opened
-    source = open_source(spec)
+    if realtime:
+        from .capture import RealtimeSource
+        source = RealtimeSource(open_source(spec))
+    else:
+        source = prefetch(open_source(spec))  # files decode on a thread, overlapped with inference
     try:
         est = PoseEstimator(model, live=source.is_live, **params.section("pose"))
     except BaseException:
@@ -209,7 +227,8 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
     if getattr(args, "profile", None) and args.command != "calibrate":
         from .profile import load_profile
         profile = load_profile(args.profile)
-    items, closers, fps, size, name, rec, source = _open_pose_stream(spec, args.model, live_window)
+    items, closers, fps, size, name, rec, source = _open_pose_stream(spec, args.model, live_window,
+                                                                     getattr(args, "realtime", False))
     for w in source.warnings:
         log.warning("%s", w)
     sinks, closers = [], list(closers)
@@ -229,6 +248,11 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
             items = recording_items(rec, canvas=True)
         if args.record:  # first: a frame is recorded before anything else can be interrupted
             sinks.append(_record_sink(args.record, fps, size, name, closers))
+        session.latency = None
+        if getattr(source, "is_live", False):  # a camera or --realtime: how late results and cues are
+            from .runner import LatencySink
+            session.latency = LatencySink()
+            sinks.append(session.latency)
         if args.output:
             sinks.append(_video_sink(args.output, fps, size, title, closers))
         if live_window:
@@ -324,11 +348,21 @@ def cmd_run(args) -> int:
     session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
                                               watch=True)
     summary = _finish(session, session.run(items, sinks, closers))
-    if summary["frames"]:
+    if session.latency is not None:
+        summary["latency"] = session.latency.summary()
+        summary["latency"]["dropped_frames"] = getattr(session.source, "dropped", None)
+    if args.json:
+        print_json(summary)
+    elif summary["frames"]:
         print(format_summary(summary, args.lang))
+        lat = summary.get("latency")
+        if lat and lat["frame_to_result_ms"]["n"]:
+            fr, fc = lat["frame_to_result_ms"], lat["frame_to_cue_ms"]
+            print(f"  latency: frame to result median {fr['median']:.0f} ms, p95 {fr['p95']:.0f} ms"
+                  + (f"; frame to cue p95 {fc['p95']:.0f} ms ({fc['n']} cues)" if fc["n"] else ""))
     elif summary.get("interrupted"):
         print("coach: stopped", file=sys.stderr)
-    if args.output and Path(args.output).exists() and not summary.get("output_errors"):
+    if args.output and Path(args.output).exists() and not summary.get("output_errors") and not args.json:
         print(f"annotated video: {args.output}")
     return _exit_code(summary)
 
@@ -429,6 +463,20 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from .bench import format_bench, run_bench
+    from .capture import open_source
+    if args.frames is not None and args.frames < 1:
+        raise UsageError("--frames must be at least 1")
+    open_source(args.video).close()  # one clear line for a missing or unreadable video
+    r = run_bench(args.video, args.exercise, args.model, args.frames, hobby=not args.no_hobby)
+    if args.json:
+        print_json(r)
+    else:
+        print(format_bench(r))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
     from .outputs import check_outputs
@@ -437,4 +485,4 @@ def cmd_demo(args) -> int:
 
 
 _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-rules": cmd_check_rules,
-             "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate}
+             "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate, "bench": cmd_bench}

@@ -37,12 +37,54 @@ class Item:
     index: int
     image: Optional[np.ndarray]
     pose: Optional[Pose]
+    arrived: Optional[float] = None  # monotonic s when a live source handed the frame over (latency only)
 
 
 def video_items(source, estimator) -> Iterator[Item]:
     """Frames from a capture.FrameSource through a pose.landmarker.PoseEstimator."""
     for frame in source:
-        yield Item(frame.t, frame.index, frame.image, estimator.process(frame))
+        yield Item(frame.t, frame.index, frame.image, estimator.process(frame), frame.arrived)
+
+
+class LatencySink:
+    """Measures, for a live (or --realtime) source, how long after a frame was handed over its
+    result was ready (every frame) and its cue was issued (frames whose ``new_cue`` is set:
+    the cue carries that frame's own ``t``). A sink, so it reads the clock outside the logic.
+    ``summary()``: ms figures (n, median, p95, max) and the resident memory now and at peak."""
+
+    def __init__(self, clock=None):
+        import time
+        self._clock = clock or time.monotonic
+        self.result_ms: list[float] = []
+        self.cue_ms: list[float] = []
+        self.cues: list[tuple[float, str]] = []  # (frame t, cue text)
+
+    def __call__(self, r: FrameResult, item: Item) -> None:
+        if item.arrived is None:
+            return
+        ms = (self._clock() - item.arrived) * 1000.0
+        self.result_ms.append(ms)
+        if r.new_cue is not None:
+            self.cue_ms.append(ms)
+            self.cues.append((r.new_cue.t, r.new_cue.text))
+
+    @staticmethod
+    def _stats(ms: list[float]) -> dict:
+        if not ms:
+            return {"n": 0}
+        a = np.asarray(ms)
+        return {"n": int(a.size), "median": round(float(np.median(a)), 1),
+                "p95": round(float(np.percentile(a, 95)), 1), "max": round(float(a.max()), 1)}
+
+    def summary(self) -> dict:
+        import resource
+        out = {"frame_to_result_ms": self._stats(self.result_ms), "frame_to_cue_ms": self._stats(self.cue_ms),
+               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)}
+        if len(self.result_ms) >= 20:  # flat over the run: the last tenth against the first
+            k = len(self.result_ms) // 10
+            out["first_tenth_median_ms"] = round(float(np.median(self.result_ms[:k])), 1)
+            out["last_tenth_median_ms"] = round(float(np.median(self.result_ms[-k:])), 1)
+        return out
 
 
 def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
