@@ -188,3 +188,4 @@ class FrameResult:
     side: Optional[str] = None
     display_measure: Optional[tuple[str, float, tuple[float, float], str]] = None  # (name, value, pixel xy, unit)
     notice: Optional[str] = None  # a problem the member or therapist must see (e.g. a rule-file error)
+    progress: Optional[float] = None  # 0..1: how far toward counting the current attempt is now (None: unknown)
