@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--realtime", action="store_true", help="play a video file or image folder at its own frame "
                    "rate, as a camera would (the newest frame wins); prints the frame-to-cue latency")
     r.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    r.add_argument("--reps", type=int, default=10, metavar="N", help="reps in your set, shown as progress "
+                   "on the screen (default 10)")
+    r.add_argument("--no-voice", action="store_true", help="do not speak cues (they are always shown)")
+    r.add_argument("--count-aloud", action="store_true", help="also say each rep count")
     common(r, "also write the annotated video here")
 
     a = sub.add_parser("analyze", help="count reps and check form on a video, image folder or landmark recording")
@@ -253,12 +257,23 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
             from .runner import LatencySink
             session.latency = LatencySink()
             sinks.append(session.latency)
+        session.voice = None
+        if args.command == "run" and not args.no_voice:  # spoken cues, on their own thread (coach.voice)
+            from .voice import INSTALL_HINT, Voice
+            voice = Voice(args.lang, count_reps=args.count_aloud)
+            if voice.available:
+                session.voice = voice
+                sinks.append(voice)
+                closers.append(voice.close)
+            else:
+                log.warning("%s", INSTALL_HINT)
         if args.output:
             sinks.append(_video_sink(args.output, fps, size, title, closers))
         if live_window:
             from .capture import display_available
             if display_available():
-                sinks.append(_window_sink(title, mirror=spec.isdigit(), closers=closers))
+                sinks.append(_window_sink(title, mirror=spec.isdigit(), closers=closers, session=session,
+                                          lang=args.lang, set_target=getattr(args, "reps", None)))
             else:
                 log.warning("no display found: running without a window%s",
                             "" if args.output else " (use --output FILE.mp4 to see the overlay)")
@@ -330,21 +345,66 @@ def _record_sink(path, fps, size, name, closers):
     return sink
 
 
-def _window_sink(title, mirror, closers):
-    from .render import Window, draw_overlay
+# Keys in the window (README, "Keys"). q and Esc end the session like Ctrl-C: everything
+# recorded is kept and the summary printed.
+KEYS = {ord(" "): "pause", ord("m"): "mute", ord("r"): "recalibrate", ord("f"): "fullscreen",
+        ord("q"): "quit", 27: "quit"}
+# Seconds of video a key's confirmation ("learning your range again") stays on screen.
+KEY_BANNER_S = 2.5
+
+
+def _window_sink(title, mirror, closers, session=None, lang="en", set_target=None):
+    """The live window: the overlay drawn at the window's own size, and the keys."""
+    from dataclasses import replace
+    from .messages import overlay_text
+    from .render import Window, draw_overlay, fit
     win = Window()
     closers.append(win.close)
+    state = {"r": None, "banner": None, "until": 0.0}
+
+    def show(r, item, paused):
+        img = item.image[:, ::-1] if mirror else item.image
+        canvas, k, off = fit(img, win.size())
+        voice = getattr(session, "voice", None)
+        banner = state["banner"] if item.t < state["until"] else None
+        draw_overlay(canvas, r, title, mirror, lang=lang, set_target=set_target, paused=paused,
+                     muted=bool(voice and voice.muted), xy_scale=k, xy_offset=off, banner=banner)
+        action = KEYS.get(win.show_key(canvas))
+        if action == "quit":
+            return False
+        if session is None:
+            return None
+        if action == "pause":
+            session.paused = not session.paused
+        elif action == "mute" and voice is not None:
+            voice.toggle_mute()
+        elif action == "fullscreen":
+            win.toggle_fullscreen()
+        elif action == "recalibrate":
+            session.recalibrate()
+            state["banner"], state["until"] = overlay_text("recalibrated", lang), item.t + KEY_BANNER_S
+        return None
 
     def sink(r, item):
         if item.image is None:
             return None
-        img = item.image[:, ::-1].copy() if mirror else item.image.copy()
-        return win.show(draw_overlay(img, r, title, mirror=mirror))
+        state["r"] = r
+        return show(r, item, False)
+
+    def idle(item):  # paused: the picture goes on, the counts stand still
+        if item.image is None or state["r"] is None:
+            return None
+        return show(replace(state["r"], pose=None, display_measure=None, progress=None), item, True)
+
+    if session is not None:
+        session.idle = idle
     return sink
 
 
 def cmd_run(args) -> int:
     from .runner import format_summary
+    if args.reps < 1:
+        raise UsageError("--reps must be at least 1")
     session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
                                               watch=True)
     summary = _finish(session, session.run(items, sinks, closers))

@@ -144,6 +144,16 @@ class Session:
         self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)
         self.watcher = RuleWatcher(exercise.path) if watch_rules and exercise.path else None
         self.lang = lang
+        # Live controls (the window's keys): while paused, frames are shown through ``idle``
+        # (item -> False to stop) and neither counted nor given to the sinks or recorded.
+        self.paused = False
+        self.idle: Optional[Callable[[Item], Optional[bool]]] = None
+
+    def recalibrate(self) -> None:
+        """Forget the member's range (profile or learnt) and learn it again from the next reps;
+        the reps counted so far are kept."""
+        self.coach.personal = None
+        self.coach.load(self.coach.ex)
 
     def run(self, items: Iterable[Item], sinks: Iterable[Callable[[FrameResult, Item], Optional[bool]]] = (),
             closers: Iterable[Callable[[], None]] = ()) -> dict:
@@ -170,6 +180,13 @@ class Session:
                     item = next(it, None)
                 if item is None:
                     break
+                if self.paused and self.idle is not None:
+                    with SHUTDOWN.in_phase("working"):
+                        stop = self.idle(item) is False
+                    if stop or SHUTDOWN.requested:
+                        interrupted = SHUTDOWN.requested
+                        break
+                    continue
                 with SHUTDOWN.in_phase("working"):
                     last = item
                     if self.watcher is not None:
