@@ -265,8 +265,8 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
                 session.voice = voice
                 sinks.append(voice)
                 closers.append(voice.close)
-            else:
-                log.warning("%s", INSTALL_HINT)
+            else:  # optional part: one line, then text only
+                print(f"coach: {INSTALL_HINT}", file=sys.stderr)
         if args.output:
             sinks.append(_video_sink(args.output, fps, size, title, closers))
         if live_window:
