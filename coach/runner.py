@@ -58,6 +58,7 @@ class LatencySink:
         self.result_ms: list[float] = []
         self.cue_ms: list[float] = []
         self.cues: list[tuple[float, str]] = []  # (frame t, cue text)
+        self.cue_frames_match = True  # every cue carried the time of the frame that caused it
 
     def __call__(self, r: FrameResult, item: Item) -> None:
         if item.arrived is None:
@@ -67,6 +68,7 @@ class LatencySink:
         if r.new_cue is not None:
             self.cue_ms.append(ms)
             self.cues.append((r.new_cue.t, r.new_cue.text))
+            self.cue_frames_match = self.cue_frames_match and r.new_cue.t == item.t
 
     @staticmethod
     def _stats(ms: list[float]) -> dict:
@@ -79,7 +81,8 @@ class LatencySink:
     def summary(self) -> dict:
         import resource
         out = {"frame_to_result_ms": self._stats(self.result_ms), "frame_to_cue_ms": self._stats(self.cue_ms),
-               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)}
+               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+               "cues_carry_frame_time": self.cue_frames_match}
         if len(self.result_ms) >= 20:  # flat over the run: the last tenth against the first
             k = len(self.result_ms) // 10
             out["first_tenth_median_ms"] = round(float(np.median(self.result_ms[:k])), 1)
@@ -239,8 +242,10 @@ class Session:
         return out
 
 
-def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Item], None]:
-    """Prints reps and cues as they happen (one line each)."""
+def console_sink(stream=None) -> Callable[[FrameResult, Item], None]:
+    """Prints reps and cues as they happen (one line each), on ``stream`` (default: whatever
+    sys.stderr is when the sink is made, not when this module was imported)."""
+    stream = stream if stream is not None else sys.stderr
 
     def sink(r: FrameResult, _item: Item) -> None:
         for e in r.events:
