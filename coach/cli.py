@@ -374,15 +374,20 @@ def _window_sink(title, mirror, closers, session=None, lang="en", set_target=Non
             return False
         if session is None:
             return None
+        said = None
         if action == "pause":
             session.paused = not session.paused
+            said = "paused" if session.paused else "going on"
         elif action == "mute" and voice is not None:
-            voice.toggle_mute()
+            said = "voice off" if voice.toggle_mute() else "voice on"
         elif action == "fullscreen":
             win.toggle_fullscreen()
         elif action == "recalibrate":
             session.recalibrate()
             state["banner"], state["until"] = overlay_text("recalibrated", lang), item.t + KEY_BANNER_S
+            said = "learning your range again"
+        if said:  # the console says what a key did (the window shows it too)
+            print(f"[{item.t:7.2f}s] {said}", file=sys.stderr)
         return None
 
     def sink(r, item):
