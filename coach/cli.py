@@ -1,4 +1,4 @@
-"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema|bench`.
+"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema|bench|desk`.
 
 Exit codes (README, "Exit codes"): 0 ok; 1 runtime failure (file, camera, video, model, an output
 that could not be written); 2 usage error or an input file to fix (rule file, profile,
@@ -86,6 +86,15 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--frames", type=int, metavar="N", help="only the first N frames")
     b.add_argument("--no-hobby", action="store_true", help="skip the hobby-loop pass")
     b.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    dk = sub.add_parser("desk", help="desk mode: a slow look while you work; suggests a break when you have been "
+                        "still too long or your head slides toward the screen")
+    dk.add_argument("--source", default="0", help="webcam index (default 0), video file or image folder")
+    dk.add_argument("--lang", choices=LANGS, default="en")
+    dk.add_argument("--model", metavar="PATH", help="pose model .task (default: the offline full model)")
+    dk.add_argument("--no-voice", action="store_true", help="do not speak the suggestions")
+    dk.add_argument("--realtime", action="store_true", help="play a video file at its own frame rate, as a camera")
+    dk.add_argument("--json", action="store_true", help="print the counts as one JSON object on stdout")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
     sc.add_argument("--markdown", action="store_true", help="print the key reference of docs/rules.md instead")
@@ -542,6 +551,45 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_desk(args) -> int:
+    """Desk mode (coach.desk): thresholds from calibration/desk.toml; only counts are kept."""
+    import time
+    from .capture import open_source
+    from .desk import run_desk
+    from .library import desk_settings, pipeline_params
+    from .pose.landmarker import PoseEstimator
+    settings = desk_settings()
+    params = pipeline_params()
+    source = open_source(args.source)
+    if args.realtime and not source.is_live:
+        from .capture import RealtimeSource
+        source = RealtimeSource(source)
+    voice = None
+    try:
+        est = PoseEstimator(args.model, live=source.is_live, **params.section("pose"))
+        if not args.no_voice:
+            from .voice import INSTALL_HINT, Voice
+            voice = Voice(args.lang)
+            if not voice.available:
+                print(f"coach: {INSTALL_HINT}", file=sys.stderr)
+                voice = None
+
+        def said(e, msg):
+            print(f"[{time.strftime('%H:%M')} {e.t / 60:6.1f} min] {msg}", file=sys.stderr)
+
+        counts = run_desk(source, est, settings, args.lang, on_event=said, voice=voice)
+    finally:
+        source.close()
+        if voice is not None:
+            voice.close()
+    if args.json:
+        print_json(counts)
+    else:
+        print(f"desk: {counts['minutes']:.1f} min watched, {counts['moves']} changes of position, "
+              f"{counts['still']} still-too-long and {counts['head_forward']} head-forward suggestions")
+    return SHUTDOWN.exit_code() if counts.get("interrupted") and SHUTDOWN.requested else 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
     from .outputs import check_outputs
@@ -550,4 +598,5 @@ def cmd_demo(args) -> int:
 
 
 _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-rules": cmd_check_rules,
-             "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate, "bench": cmd_bench}
+             "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate, "bench": cmd_bench,
+             "desk": cmd_desk}
