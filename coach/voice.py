@@ -10,11 +10,14 @@ Optional part: without the ``espeak-ng`` binary (Debian/Ubuntu: ``apt-get instal
 """
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import threading
 import time
 from typing import Callable, Optional
+
+log = logging.getLogger("coach")
 
 INSTALL_HINT = "voice off: espeak-ng is not installed (apt-get install espeak-ng); cues are shown as text only"
 VOICES = {"en": "en-us", "es": "es"}  # espeak-ng voice per cue language
@@ -150,4 +153,7 @@ class Voice:
                 self.spoken.append((text, start, self._clock()))
                 if rc != 0 and not self.muted and not self._stop:
                     self.failed += 1
+                    if self.failed == 1:  # once: e.g. no sound device (a server, a container)
+                        log.warning("voice: espeak-ng could not speak (exit status %s): is there a sound device? "
+                                    "Cues are still shown.", rc)
                 self._proc = None
