@@ -272,6 +272,18 @@ class AttemptCounter:
         size = max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
         return max(self.rng.noise, self.rng.turn_share * size)
 
+    def progress(self) -> Optional[float]:
+        """How far the member is now toward the point where this attempt counts: 0 at their
+        rest (or this attempt's start), 1 at the count point (clamped to 0..1); None while the
+        measure or the starting point is unknown. For the overlay's bar: a fraction of the
+        member's own target, never a raw measure value."""
+        base = self._base()
+        v = (getattr(self, "_values", None) or {}).get(self.measure, math.nan)
+        need = self.required
+        if base is None or v is None or math.isnan(v) or not need > 0:
+            return None
+        return min(1.0, max(0.0, (self.sign * v - base) / need))
+
     def count_point(self) -> Optional[float]:
         """The measure value a rep must reach, in the measure's unit (None before any attempt)."""
         base = self._base()

@@ -401,7 +401,7 @@ class WebcamSource(FrameSource):
                     return
                 seen = self._seq
                 image, t = self._latest  # type: ignore[misc]
-            yield Frame(image=image, t=t, index=index)
+            yield Frame(image=image, t=t, index=index, arrived=self._t0 + t)
             index += 1
 
     def close(self) -> None:
@@ -570,3 +570,198 @@ def display_available() -> bool:
     if sys.platform == "darwin" or sys.platform.startswith("win"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+
+# Frames whose longer side is larger than this (pixels) are downscaled for the pose model only
+# (INTER_AREA). The model looks at 224x224 and 256x256 crops, so a 1080p or 4K frame only costs
+# conversion and copying time; landmarks are normalised and scaled back with the full frame's
+# size, so pixel-space measures keep their units. Lower it to save time on small machines; raise
+# it if a person far from the camera (small in the frame) is missed.
+INFERENCE_MAX_SIDE = 1280
+# Frames decoded ahead of the pose model by the reader thread (count). 1-2 is enough to hide
+# decoding behind inference; more only costs memory (a 720p frame and its RGB copy are ~5.5 MB).
+PREFETCH_FRAMES = 2
+# Seconds the consumer waits on the reader's queue between checks for a stop request; only
+# bounds how quickly Ctrl-C is noticed while waiting for a frame.
+PREFETCH_POLL_S = 0.1
+
+
+def inference_rgb(image: np.ndarray, max_side: int = INFERENCE_MAX_SIDE) -> np.ndarray:
+    """The picture for the pose model: ``image`` (H, W, 3) uint8 BGR as contiguous RGB, scaled
+    down (aspect kept) when its longer side exceeds ``max_side`` pixels."""
+    h, w = image.shape[:2]
+    if max(h, w) > max_side:
+        k = max_side / float(max(h, w))
+        image = cv2.resize(image, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+class Prefetch:
+    """A file or folder source decoded ahead on its own thread (at most PREFETCH_FRAMES waiting),
+    so decoding and the colour conversion overlap with inference (OpenCV releases the GIL while
+    it decodes). Frames come out in order, none dropped, each with ``rgb`` set; the source's
+    ``warnings`` and ``complete`` are read through. ``decode_ms`` keeps each frame's read +
+    conversion time (for coach bench). ``close`` stops the thread before the file is released."""
+
+    def __init__(self, source: FrameSource, depth: int = PREFETCH_FRAMES):
+        import queue
+        self.source = source
+        self.decode_ms: list[float] = []
+        self._q: "queue.Queue" = queue.Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._error: Optional[BaseException] = None
+        self._thread: Optional[threading.Thread] = None
+
+    def __getattr__(self, name):  # name, fps, size, warnings, complete, is_live... of the source
+        return getattr(self.source, name)
+
+    def _reader(self) -> None:
+        import queue
+        it = iter(self.source)
+        try:
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                frame = next(it, None)
+                if frame is None:
+                    break
+                frame = Frame(frame.image, frame.t, frame.index, rgb=inference_rgb(frame.image),
+                              arrived=frame.arrived)
+                self.decode_ms.append((time.perf_counter() - t0) * 1000.0)
+                while not self._stop.is_set():
+                    try:
+                        self._q.put(frame, timeout=PREFETCH_POLL_S)
+                        break
+                    except queue.Full:
+                        continue
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._error = exc
+        finally:
+            while not self._stop.is_set():
+                try:
+                    self._q.put(None, timeout=PREFETCH_POLL_S)
+                    break
+                except queue.Full:
+                    continue
+
+    def __iter__(self) -> Iterator[Frame]:
+        import queue
+        if self._thread is not None:
+            raise RuntimeError("Prefetch is single pass")
+        self._thread = threading.Thread(target=self._reader, name="prefetch", daemon=True)
+        self._thread.start()
+        while True:
+            try:
+                frame = self._q.get(timeout=PREFETCH_POLL_S)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return
+                continue
+            if frame is None:
+                if self._error is not None:
+                    raise self._error
+                return
+            yield frame
+
+    def close(self) -> None:
+        """Stop the reader, then release the source. Safe to call twice."""
+        import queue
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            while self._thread.is_alive():
+                try:  # make room, in case the reader waits to put
+                    self._q.get_nowait()
+                except queue.Empty:
+                    pass
+                self._thread.join(PREFETCH_POLL_S)
+        self.source.close()
+
+
+def prefetch(source: FrameSource):
+    """``source`` decoded ahead on a thread (Prefetch) for files and folders; a camera already
+    reads on its own thread and is returned as it is."""
+    return source if source.is_live else Prefetch(source)
+
+
+class RealtimeSource(FrameSource):
+    """A video file or image folder played at its own frame rate as if it were a camera
+    (``--realtime``, for tests and demos of the live loop): a thread decodes each frame and
+    hands it over when its timestamp comes due on the monotonic clock; like WebcamSource, only
+    the NEWEST frame waits (never more than one), so when the consumer is slower frames are
+    dropped, not queued. Frames keep the file's own ``t`` and ``index`` (results line up with
+    the file) and carry ``arrived`` (monotonic seconds at hand-over) and ``rgb``.
+    ``dropped`` counts frames replaced before anyone took them."""
+
+    is_live = True
+
+    def __init__(self, source: FrameSource, clock=time.monotonic) -> None:
+        super().__init__()
+        self.source = source
+        self.name, self.fps, self.size, self.frame_count = source.name, source.fps, source.size, source.frame_count
+        self.warnings = source.warnings
+        self.dropped = 0
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._latest: Optional[Frame] = None
+        self._ended = False
+        self._stop = False
+        self._error: Optional[BaseException] = None
+        self._thread: Optional[threading.Thread] = None
+
+    @property  # type: ignore[override]
+    def complete(self) -> bool:
+        return self.source.complete
+
+    @complete.setter
+    def complete(self, value: bool) -> None:  # FrameSource.__init__ sets it
+        pass
+
+    def _reader(self) -> None:
+        t0 = None
+        try:
+            for frame in self.source:
+                rgb = inference_rgb(frame.image)
+                now = self._clock()
+                if t0 is None:
+                    t0 = now - frame.t
+                with self._cond:
+                    while not self._stop:
+                        wait = t0 + frame.t - self._clock()
+                        if wait <= 0:
+                            break
+                        self._cond.wait(wait)
+                    if self._stop:
+                        break
+                    if self._latest is not None:
+                        self.dropped += 1
+                    self._latest = Frame(frame.image, frame.t, frame.index, rgb=rgb, arrived=self._clock())
+                    self._cond.notify_all()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            with self._cond:
+                self._ended = True
+                self._cond.notify_all()
+
+    def _frames(self) -> Iterator[Frame]:
+        self._thread = threading.Thread(target=self._reader, name="realtime", daemon=True)
+        self._thread.start()
+        while True:
+            with self._cond:
+                while self._latest is None and not self._ended and not self._stop:
+                    self._cond.wait(PREFETCH_POLL_S)
+                if self._latest is None:
+                    if self._error is not None:
+                        raise self._error
+                    return
+                frame, self._latest = self._latest, None
+            yield frame
+
+    def close(self) -> None:
+        super().close()
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None and self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(WEBCAM_JOIN_TIMEOUT_S)
+        self.source.close()

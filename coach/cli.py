@@ -1,5 +1,6 @@
-"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema` (and the tuning
-loop's `extract|replay|explain|eval`, coach.tuning_cli).
+"""Command line: `coach run|analyze|calibrate|list|demo|check-rules|schema|bench|desk` (and the
+tuning loop's `extract|replay|explain|eval`, coach.tuning_cli; the programme's
+`routine|sessions|report|history|export|import|safety`, coach.session_cli).
 
 Exit codes (README, "Exit codes"): 0 ok; 1 runtime failure (file, camera, video, model, an output
 that could not be written); 2 usage error or an input file to fix (rule file, profile,
@@ -9,6 +10,8 @@ damaged video, unreadable image, cut recording); 128 + N stopped by signal N (13
 line per problem), never a traceback.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import argparse
 import json
@@ -49,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("exercise", help="exercise id (see 'coach list') or path to a rule file")
     r.add_argument("--source", default="0", help="webcam index (default 0), video file or image folder")
     r.add_argument("--no-window", action="store_true", help="do not open a window")
+    r.add_argument("--realtime", action="store_true", help="play a video file or image folder at its own frame "
+                   "rate, as a camera would (the newest frame wins); prints the frame-to-cue latency")
+    r.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    r.add_argument("--reps", type=int, default=10, metavar="N", help="reps in your set, shown as progress "
+                   "on the screen (default 10)")
+    r.add_argument("--no-voice", action="store_true", help="do not speak cues (they are always shown)")
+    r.add_argument("--count-aloud", action="store_true", help="also say each rep count")
     common(r, "also write the annotated video here")
 
     a = sub.add_parser("analyze", help="count reps and check form on a video, image folder or landmark recording")
@@ -74,6 +84,23 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check-rules", help="validate rule files (default: the exercise library)")
     c.add_argument("paths", nargs="*", help="rule files or folders")
+
+    b = sub.add_parser("bench", help="time every stage on a video, against the plain read-convert-pose loop")
+    b.add_argument("video", help="a video file (e.g. one of the dev clips)")
+    b.add_argument("--exercise", help="exercise id (default: from the clip's name, else squat)")
+    b.add_argument("--model", metavar="PATH", help="pose model .task (default: the offline full model)")
+    b.add_argument("--frames", type=int, metavar="N", help="only the first N frames")
+    b.add_argument("--no-hobby", action="store_true", help="skip the hobby-loop pass")
+    b.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    dk = sub.add_parser("desk", help="desk mode: a slow look while you work; suggests a break when you have been "
+                        "still too long or your head slides toward the screen")
+    dk.add_argument("--source", default="0", help="webcam index (default 0), video file or image folder")
+    dk.add_argument("--lang", choices=LANGS, default="en")
+    dk.add_argument("--model", metavar="PATH", help="pose model .task (default: the offline full model)")
+    dk.add_argument("--no-voice", action="store_true", help="do not speak the suggestions")
+    dk.add_argument("--realtime", action="store_true", help="play a video file at its own frame rate, as a camera")
+    dk.add_argument("--json", action="store_true", help="print the counts as one JSON object on stdout")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of rule files (for editor validation)")
     sc.add_argument("--markdown", action="store_true", help="print the key reference of docs/rules.md instead")
@@ -174,19 +201,26 @@ def _is_recording(spec: str) -> bool:
         return False
 
 
-def _open_pose_stream(spec: str, model: Optional[str], live_default: bool):
+def _open_pose_stream(spec: str, model: Optional[str], live_default: bool, realtime: bool = False):
     """(items iterator, closers, fps, size, name, recording or None, input) for a
-    camera/video/folder/recording; ``input`` has ``warnings`` and ``complete``."""
+    camera/video/folder/recording; ``input`` has ``warnings`` and ``complete``. ``realtime``:
+    a file or folder played at its own frame rate as a camera (capture.RealtimeSource)."""
     from .runner import recording_items, video_items
+    if realtime and (_is_recording(spec) or spec.strip().isdigit()):
+        raise UsageError("--realtime plays a video file or an image folder (a camera is live already)")
     if _is_recording(spec):
         from .pose.recording import load_recording
         rec = load_recording(spec)
         return recording_items(rec), [], rec.fps, rec.image_size, Path(spec).name, rec, _RecordingInput(rec)
-    from .capture import open_source
+    from .capture import open_source, prefetch
     from .library import pipeline_params
     from .pose.landmarker import PoseEstimator
     params = pipeline_params()  # checked before a camera or a file is opened
-    source = open_source(spec)
+    if realtime:
+        from .capture import RealtimeSource
+        source = RealtimeSource(open_source(spec))
+    else:
+        source = prefetch(open_source(spec))  # files decode on a thread, overlapped with inference
     try:
         pose = params.pose
         est = PoseEstimator(model, live=source.is_live, min_detection_confidence=pose.min_detection_confidence,
@@ -220,7 +254,8 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
     if getattr(args, "profile", None) and args.command != "calibrate":
         from .profile import load_profile
         profile = load_profile(args.profile)
-    items, closers, fps, size, name, rec, source = _open_pose_stream(spec, args.model, live_window)
+    items, closers, fps, size, name, rec, source = _open_pose_stream(spec, args.model, live_window,
+                                                                     getattr(args, "realtime", False))
     for w in source.warnings:
         log.warning("%s", w)
     sinks, closers = [], list(closers)
@@ -240,12 +275,28 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
             items = recording_items(rec, canvas=True)
         if args.record:  # first: a frame is recorded before anything else can be interrupted
             sinks.append(_record_sink(args.record, fps, size, name, closers))
+        session.latency = None
+        if getattr(source, "is_live", False):  # a camera or --realtime: how late results and cues are
+            from .runner import LatencySink
+            session.latency = LatencySink()
+            sinks.append(session.latency)
+        session.voice = None
+        if args.command == "run" and not args.no_voice:  # spoken cues, on their own thread (coach.voice)
+            from .voice import INSTALL_HINT, Voice
+            voice = Voice(args.lang, count_reps=args.count_aloud)
+            if voice.available:
+                session.voice = voice
+                sinks.append(voice)
+                closers.append(voice.close)
+            else:  # optional part: one line, then text only
+                print(f"coach: {INSTALL_HINT}", file=sys.stderr)
         if args.output:
             sinks.append(_video_sink(args.output, fps, size, title, closers))
         if live_window:
             from .capture import display_available
             if display_available():
-                sinks.append(_window_sink(title, mirror=spec.isdigit(), closers=closers))
+                sinks.append(_window_sink(title, mirror=spec.isdigit(), closers=closers, session=session,
+                                          lang=args.lang, set_target=getattr(args, "reps", None)))
             else:
                 log.warning("no display found: running without a window%s",
                             "" if args.output else " (use --output FILE.mp4 to see the overlay)")
@@ -317,29 +368,89 @@ def _record_sink(path, fps, size, name, closers):
     return sink
 
 
-def _window_sink(title, mirror, closers):
-    from .render import Window, draw_overlay
+# Keys in the window (README, "Keys"). q and Esc end the session like Ctrl-C: everything
+# recorded is kept and the summary printed.
+KEYS = {ord(" "): "pause", ord("m"): "mute", ord("r"): "recalibrate", ord("f"): "fullscreen",
+        ord("q"): "quit", 27: "quit"}
+# Seconds of video a key's confirmation ("learning your range again") stays on screen.
+KEY_BANNER_S = 2.5
+
+
+def _window_sink(title, mirror, closers, session=None, lang="en", set_target=None):
+    """The live window: the overlay drawn at the window's own size, and the keys."""
+    from dataclasses import replace
+    from .messages import overlay_text
+    from .render import Window, draw_overlay, fit
     win = Window()
     closers.append(win.close)
+    state = {"r": None, "banner": None, "until": 0.0}
+
+    def show(r, item, paused):
+        img = item.image[:, ::-1] if mirror else item.image
+        canvas, k, off = fit(img, win.size())
+        voice = getattr(session, "voice", None)
+        banner = state["banner"] if item.t < state["until"] else None
+        draw_overlay(canvas, r, title, mirror, lang=lang, set_target=set_target, paused=paused,
+                     muted=bool(voice and voice.muted), xy_scale=k, xy_offset=off, banner=banner)
+        action = KEYS.get(win.show_key(canvas))
+        if action == "quit":
+            return False
+        if session is None:
+            return None
+        said = None
+        if action == "pause":
+            session.paused = not session.paused
+            said = "paused" if session.paused else "going on"
+        elif action == "mute" and voice is not None:
+            said = "voice off" if voice.toggle_mute() else "voice on"
+        elif action == "fullscreen":
+            win.toggle_fullscreen()
+        elif action == "recalibrate":
+            session.recalibrate()
+            state["banner"], state["until"] = overlay_text("recalibrated", lang), item.t + KEY_BANNER_S
+            said = "learning your range again"
+        if said:  # the console says what a key did (the window shows it too)
+            print(f"[{item.t:7.2f}s] {said}", file=sys.stderr)
+        return None
 
     def sink(r, item):
         if item.image is None:
             return None
-        img = item.image[:, ::-1].copy() if mirror else item.image.copy()
-        return win.show(draw_overlay(img, r, title, mirror=mirror))
+        state["r"] = r
+        return show(r, item, False)
+
+    def idle(item):  # paused: the picture goes on, the counts stand still
+        if item.image is None or state["r"] is None:
+            return None
+        return show(replace(state["r"], pose=None, display_measure=None, progress=None), item, True)
+
+    if session is not None:
+        session.idle = idle
     return sink
 
 
 def cmd_run(args) -> int:
     from .runner import format_summary
+    if args.reps < 1:
+        raise UsageError("--reps must be at least 1")
     session, items, sinks, closers = _session(args, args.source, live_window=not args.no_window, console=True,
                                               watch=True)
     summary = _finish(session, session.run(items, sinks, closers))
-    if summary["frames"]:
+    if session.latency is not None:
+        summary["latency"] = session.latency.summary()
+        summary["latency"]["dropped_frames"] = getattr(session.source, "dropped", None)
+    if args.json:
+        print_json(summary)
+    elif summary["frames"]:
         print(format_summary(summary, args.lang))
+        lat = summary.get("latency")
+        if lat and lat["frame_to_result_ms"]["n"]:
+            fr, fc = lat["frame_to_result_ms"], lat["frame_to_cue_ms"]
+            print(f"  latency: frame to result median {fr['median']:.0f} ms, p95 {fr['p95']:.0f} ms"
+                  + (f"; frame to cue p95 {fc['p95']:.0f} ms ({fc['n']} cues)" if fc["n"] else ""))
     elif summary.get("interrupted"):
         print("coach: stopped", file=sys.stderr)
-    if args.output and Path(args.output).exists() and not summary.get("output_errors"):
+    if args.output and Path(args.output).exists() and not summary.get("output_errors") and not args.json:
         print(f"annotated video: {args.output}")
     return _exit_code(summary)
 
@@ -446,6 +557,59 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from .bench import format_bench, run_bench
+    from .capture import open_source
+    if args.frames is not None and args.frames < 1:
+        raise UsageError("--frames must be at least 1")
+    open_source(args.video).close()  # one clear line for a missing or unreadable video
+    r = run_bench(args.video, args.exercise, args.model, args.frames, hobby=not args.no_hobby)
+    if args.json:
+        print_json(r)
+    else:
+        print(format_bench(r))
+    return 0
+
+
+def cmd_desk(args) -> int:
+    """Desk mode (coach.desk): thresholds from calibration/desk.toml; only counts are kept."""
+    import time
+    from .capture import open_source
+    from .desk import run_desk
+    from .library import desk_settings, pipeline_params
+    from .pose.landmarker import PoseEstimator
+    settings = desk_settings()
+    params = pipeline_params()
+    source = open_source(args.source)
+    if args.realtime and not source.is_live:
+        from .capture import RealtimeSource
+        source = RealtimeSource(source)
+    voice = None
+    try:
+        est = PoseEstimator(args.model, live=source.is_live, **dataclasses.asdict(params.pose))
+        if not args.no_voice:
+            from .voice import INSTALL_HINT, Voice
+            voice = Voice(args.lang)
+            if not voice.available:
+                print(f"coach: {INSTALL_HINT}", file=sys.stderr)
+                voice = None
+
+        def said(e, msg):
+            print(f"[{time.strftime('%H:%M')} {e.t / 60:6.1f} min] {msg}", file=sys.stderr)
+
+        counts = run_desk(source, est, settings, args.lang, on_event=said, voice=voice)
+    finally:
+        source.close()
+        if voice is not None:
+            voice.close()
+    if args.json:
+        print_json(counts)
+    else:
+        print(f"desk: {counts['minutes']:.1f} min watched, {counts['moves']} changes of position, "
+              f"{counts['still']} still-too-long and {counts['head_forward']} head-forward suggestions")
+    return SHUTDOWN.exit_code() if counts.get("interrupted") and SHUTDOWN.requested else 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
     from .outputs import check_outputs
@@ -454,7 +618,8 @@ def cmd_demo(args) -> int:
 
 
 _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-rules": cmd_check_rules,
-             "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate}
+             "schema": cmd_schema, "demo": cmd_demo, "calibrate": cmd_calibrate, "bench": cmd_bench,
+             "desk": cmd_desk}
 
 from .tuning_cli import COMMANDS as _TUNING_COMMANDS  # noqa: E402 - the tuning loop's subcommands
 _COMMANDS.update(_TUNING_COMMANDS)

@@ -137,7 +137,8 @@ class Coach:
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
-            display_measure=self._display(pose, values[active_key], active_key), notice=self.notice)
+            display_measure=self._display(pose, values[active_key], active_key), notice=self.notice,
+            progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None)
 
     def finish(self, t: float, index: int) -> FrameResult:
         """The stream ended: close reps that were on their way back to the start."""

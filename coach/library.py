@@ -63,6 +63,18 @@ def calibration_protocol(path: Path | None = None) -> dict:
     return parse_protocol(read_toml_file(path, "calibration protocol"), str(path))
 
 
+def desk_settings(path: Path | None = None) -> dict:
+    """calibration/desk.toml (coach.rules.pipeline.DESK), checked; the break exercises must exist."""
+    from .rules.pipeline import parse_desk
+    path = path or calibration_dir() / "desk.toml"
+    if not path.exists():
+        raise UsageError(f"desk settings not found: {path}")
+    out = parse_desk(read_toml_file(path, "desk settings"), str(path))
+    for ex_id in out["break_exercises"]:
+        find_exercise(ex_id)  # one clear line for an unknown id
+    return out
+
+
 def pipeline_params(path: Path | None = None) -> PipelineConfig:
     """calibration/pipeline.toml, every key typed and range-checked (coach.rules.pipeline), as
     the typed coach.config.PipelineConfig (a key left out keeps its default there)."""

@@ -113,8 +113,22 @@ def points(pose: Pose, space: str) -> Optional[np.ndarray]:
 
 def known(pose: Pose, names: tuple[str, ...], min_visibility: float) -> bool:
     """True when every named landmark is visible enough to be trusted."""
-    idx = [INDEX[n] for n in names]
-    return bool(np.all(pose.visibility[idx] >= min_visibility))
+    vis = pose.visibility
+    return all(vis[INDEX[n]] >= min_visibility for n in names)
+
+
+def _joint_angle_scalar(a: list, b: list, c: list) -> float:
+    """joint_angle for one triple of points given as lists (2 or 3 coordinates): the same
+    formula in plain floats, ~10x faster than numpy on three points (it runs every frame for
+    every joint measure). NaN when either segment has zero length."""
+    u = [x - y for x, y in zip(a, b)]
+    v = [x - y for x, y in zip(c, b)]
+    nu = math.sqrt(sum(x * x for x in u))
+    nv = math.sqrt(sum(x * x for x in v))
+    if nu == 0.0 or nv == 0.0 or not (math.isfinite(nu) and math.isfinite(nv)):
+        return NAN
+    cos = sum(x * y for x, y in zip(u, v)) / (nu * nv)
+    return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
 
 
 def evaluate(spec, pose: Optional[Pose], side: Optional[str], min_visibility: float) -> float:
@@ -135,7 +149,7 @@ def evaluate(spec, pose: Optional[Pose], side: Optional[str], min_visibility: fl
         return NAN
     p = [pts[INDEX[n]] for n in names]
     if spec.kind == "joint":
-        value = float(joint_angle(p[0], p[1], p[2]))
+        value = _joint_angle_scalar(p[0].tolist(), p[1].tolist(), p[2].tolist())
     elif spec.kind == "inclination":
         value = float(inclination(p[0], p[1], spec.reference))
     elif spec.kind == "distance":

@@ -33,6 +33,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "incomplete": {"en": "Rep not counted: use the full range.", "es": "Repetición no contada: usa todo el recorrido."},
 }
 
+# Words on the live overlay (coach.render): member-facing, short, readable from two metres.
+OVERLAY: dict[str, dict[str, str]] = {
+    "reps": {"en": "REPS", "es": "REPETICIONES"},
+    "of": {"en": "of {n}", "es": "de {n}"},
+    "this_rep": {"en": "this rep", "es": "esta rep."},
+    "hold": {"en": "hold", "es": "mantén"},
+    "paused": {"en": "Paused: press space to go on", "es": "En pausa: pulsa espacio para seguir"},
+    "muted": {"en": "voice off (m)", "es": "voz apagada (m)"},
+    "left": {"en": "L", "es": "I"},
+    "right": {"en": "R", "es": "D"},
+    "recalibrated": {"en": "Learning your range again", "es": "Aprendiendo de nuevo tu recorrido"},
+}
+
+
+def overlay_text(key: str, lang: str = "en", **fmt) -> str:
+    table = OVERLAY[key]
+    return (table.get(lang) or table["en"]).format(**fmt)
+
+
 # The end-of-session summary (coach.runner.format_summary).
 SUMMARY: dict[str, dict[str, str]] = {
     "rep": {"en": "rep", "es": "repetición"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -132,71 +133,214 @@ def draw_avatar(img: np.ndarray, pose: Pose) -> None:
     cv2.circle(img, tuple(map(int, head)), r, (160, 180, 210), -1, cv2.LINE_AA)
 
 
-def draw_overlay(img: np.ndarray, r: FrameResult, title: str = "", mirror: bool = False) -> np.ndarray:
-    """Draw everything the member needs onto ``img`` (BGR, modified in place and returned)."""
+GOOD = (90, 200, 90)      # BGR: the measured joint when form is fine, a rep bar that reached its target
+FORM_COLOUR = {"info": GOOD, "tip": (230, 170, 60), "warning": (0, 150, 255), "stop": (40, 40, 230)}
+BAR_BG = (70, 70, 70)
+BAR_FILL = (230, 200, 120)
+CHECK_SOURCES_NOT_FORM = ("praise", "rep", "view", "setup")  # cue sources that say nothing about form
+
+
+def _wrap(text: str, size: int, width: int) -> list[str]:
+    """``text`` in lines no wider than ``width`` pixels at font ``size`` (words kept whole)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_size(lines[-1] + " " + word, size)[0] <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _form_colour(r: FrameResult):
+    cue = r.current_cue
+    if cue is not None and cue.source not in CHECK_SOURCES_NOT_FORM:
+        return FORM_COLOUR.get(cue.severity, GOOD)
+    return GOOD
+
+
+def fit(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """``image`` scaled to fit ``size`` (width, height) with its aspect kept, centred on a dark
+    canvas: (canvas, scale, (x, y) offset of the picture on it)."""
+    W, H = size
+    h, w = image.shape[:2]
+    k = min(W / w, H / h)
+    nw, nh = max(1, round(w * k)), max(1, round(h * k))
+    if (nw, nh) == (W, H):
+        return cv2.resize(image, (W, H), interpolation=cv2.INTER_LINEAR if k > 1 else cv2.INTER_AREA), k, (0, 0)
+    canvas = np.full((H, W, 3), 25, np.uint8)
+    x, y = (W - nw) // 2, (H - nh) // 2
+    canvas[y:y + nh, x:x + nw] = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR if k > 1 else cv2.INTER_AREA)
+    return canvas, k, (x, y)
+
+
+def draw_overlay(img: np.ndarray, r: FrameResult, title: str = "", mirror: bool = False, *, lang: str = "en",
+                 set_target: Optional[int] = None, muted: bool = False, paused: bool = False,
+                 xy_scale: float = 1.0, xy_offset: tuple[int, int] = (0, 0),
+                 banner: Optional[str] = None) -> np.ndarray:
+    """Draw everything the member needs onto ``img`` (BGR, modified in place and returned),
+    sized for reading from two metres: the rep count (of ``set_target``), a bar for how far this
+    rep has got toward counting, a ring while a hold runs, the measured joint ringed in the colour
+    of the form, one cue at a time (the setup problem when there is one). No internal names.
+
+    xy_scale, xy_offset: where the pose's pixels land on ``img`` (x * scale + offset): a window
+    shows the frame enlarged and letterboxed (see :func:`fit`).
+    banner: a message over the picture (e.g. "learning your range again"), shown like a cue."""
+    from .messages import overlay_text
     H, W = img.shape[:2]
-    s = min(H / 720.0, W / 900.0)  # layout scale: 1 on 1280x720, smaller on narrow (portrait) frames
-    if r.pose is not None:
-        draw_skeleton(img, r.pose, mirror)
-    if r.display_measure is not None:
-        label, value, (x, y), unit = r.display_measure
+    s = min(H / 720.0, W / 1000.0)  # layout scale: 1 on 1280x720, larger in bigger windows
+    pose = r.pose
+    if pose is not None:
+        if xy_scale != 1.0 or xy_offset != (0, 0):
+            pose = replace(pose, image_xy=pose.image_xy * xy_scale + np.asarray(xy_offset, float))
+        draw_skeleton(img, pose, mirror)
+    if r.display_measure is not None:  # the measured joint, ringed in the colour of the form
+        _label, value, (x, y), unit = r.display_measure
+        x, y = x * xy_scale + xy_offset[0], y * xy_scale + xy_offset[1]
         if mirror:
             x = W - 1 - x
-        txt = f"{value:.0f}°" if unit == "deg" else f"{value:.2f}"
-        put_text(img, txt, (int(x + 12 * s), int(y - 30 * s)), max(14, int(34 * s)), (0, 255, 255))
-    # rep counter panel
-    big = max(28, int(110 * s))
-    _box(img, 0, 0, int(260 * s) + text_size(str(r.reps), big)[0] // 2, int(175 * s), PANEL)
-    put_text(img, "REPS", (int(16 * s), int(8 * s)), max(12, int(28 * s)))
-    put_text(img, str(r.reps), (int(16 * s), int(36 * s)), big)
-    y = int(150 * s)
+        col = _form_colour(r)
+        cv2.circle(img, (int(x), int(y)), max(10, int(30 * s)), col, max(3, int(7 * s)), cv2.LINE_AA)
+        if unit == "deg":
+            txt = f"{value:.0f}°"
+            size = max(16, int(46 * s))
+            tw, th = text_size(txt, size)
+            tx = int(x + 40 * s) if x + 40 * s + tw < W else int(x - 40 * s - tw)
+            ty = int(y - th / 2)
+            _box(img, tx - int(8 * s), ty - int(4 * s), tx + tw + int(8 * s), ty + th + int(4 * s), PANEL, 0.6)
+            put_text(img, txt, (tx, ty), size, col)
+    # the rep count, and the set's progress
+    label_size, big = max(12, int(30 * s)), max(40, int(150 * s))
+    count = str(r.reps)
+    cw, ch = text_size(count, big)
+    of = overlay_text("of", lang, n=set_target) if set_target else ""
+    ow = text_size(of, max(14, int(40 * s)))[0] if of else 0
+    panel_w = max(int(230 * s), int(20 * s) + cw + int(16 * s) + ow + int(20 * s),
+                  text_size(overlay_text("reps", lang), label_size)[0] + int(40 * s))
+    panel_h = int(215 * s) + (int(40 * s) if r.reps_by_side else 0)
+    _box(img, 0, 0, panel_w, panel_h, PANEL, 0.7)
+    put_text(img, overlay_text("reps", lang), (int(20 * s), int(10 * s)), label_size, (200, 200, 200))
+    put_text(img, count, (int(20 * s), int(38 * s)), big)
+    if of:
+        put_text(img, of, (int(20 * s) + cw + int(16 * s), int(38 * s) + ch - int(60 * s)), max(14, int(40 * s)),
+                 (200, 200, 200))
+    y = int(38 * s) + ch + int(8 * s)
+    if set_target:  # one segment per rep of the set
+        n = int(set_target)
+        x0, x1 = int(20 * s), panel_w - int(20 * s)
+        gap = max(2, int(6 * s)) if n <= 20 else 1
+        seg = max(1.0, (x1 - x0 - gap * (n - 1)) / n)
+        for k in range(n):
+            a = int(x0 + k * (seg + gap))
+            cv2.rectangle(img, (a, y), (int(a + seg), y + max(4, int(12 * s))), GOOD if k < r.reps else BAR_BG, -1)
     if r.reps_by_side:
-        side_txt = "  ".join(f"{k[0].upper()} {v}" for k, v in sorted(r.reps_by_side.items()))
-        put_text(img, side_txt, (int(16 * s), y - int(6 * s)), max(12, int(24 * s)))
+        side_txt = "   ".join(f"{overlay_text(k, lang)} {v}" for k, v in sorted(r.reps_by_side.items()))
+        put_text(img, side_txt, (int(20 * s), y + int(22 * s)), max(12, int(30 * s)))
+    # this rep: how far toward the point where it counts
+    if r.progress is not None:
+        x0, x1 = W - int(80 * s), W - int(34 * s)
+        y0, y1 = int(170 * s), H - int(200 * s)
+        if y1 - y0 > 40:
+            lab = overlay_text("this_rep", lang)
+            size = max(10, int(24 * s))
+            lw = text_size(lab, size)[0]
+            lx = min(W - lw - int(12 * s), (x0 + x1) // 2 - lw // 2)
+            _box(img, min(x0 - int(8 * s), lx - int(8 * s)), y0 - int(48 * s), W, y1 + int(8 * s), PANEL, 0.6)
+            cv2.rectangle(img, (x0, y0), (x1, y1), BAR_BG, -1)
+            top = int(y1 - (y1 - y0) * r.progress)
+            cv2.rectangle(img, (x0, top), (x1, y1), GOOD if r.progress >= 1.0 else BAR_FILL, -1)
+            cv2.line(img, (x0 - int(6 * s), y0), (x1 + int(6 * s), y0), WHITE, max(2, int(4 * s)))
+            put_text(img, lab, (lx, y0 - int(42 * s)), size, (220, 220, 220))
     if title:
-        tw, _ = text_size(title, max(12, int(28 * s)))
-        _box(img, W - tw - int(30 * s), 0, W, int(44 * s), PANEL)
-        put_text(img, title, (W - tw - int(15 * s), int(6 * s)), max(12, int(28 * s)))
-    if r.phase:
-        put_text(img, r.phase, (W - text_size(r.phase, max(12, int(24 * s)))[0] - int(15 * s), int(50 * s)),
-                 max(12, int(24 * s)), (200, 200, 200))
-    if r.hold_elapsed_s is not None and r.hold_target_s:
+        size = max(12, int(34 * s))
+        tw, _ = text_size(title, size)
+        _box(img, W - tw - int(36 * s), 0, W, int(54 * s), PANEL, 0.7)
+        put_text(img, title, (W - tw - int(18 * s), int(8 * s)), size)
+    if muted:
+        size = max(10, int(26 * s))
+        t = overlay_text("muted", lang)
+        tw, _ = text_size(t, size)
+        put_text(img, t, (W - tw - int(18 * s), int(62 * s)), size, (200, 200, 200))
+    if r.hold_elapsed_s is not None and r.hold_target_s:  # the hold ring, seconds inside
         frac = min(1.0, r.hold_elapsed_s / r.hold_target_s)
-        x0, y0, x1, y1 = int(W * 0.3), int(64 * s), int(W * 0.7), int(100 * s)  # under the title
-        _box(img, x0, y0, x1, y1, PANEL)
-        _box(img, x0, y0, x0 + int((x1 - x0) * frac), y1, (60, 180, 60), 0.9)
-        put_text(img, f"hold {r.hold_elapsed_s:.1f} / {r.hold_target_s:g} s", (x0 + int(8 * s), y0 + int(4 * s)),
-                 max(12, int(26 * s)))
+        cx, cy, rad = W // 2, int(110 * s), max(20, int(78 * s))
+        _box(img, cx - rad - int(14 * s), cy - rad - int(14 * s), cx + rad + int(14 * s), cy + rad + int(14 * s),
+             PANEL, 0.55)
+        thick = max(4, int(16 * s))
+        cv2.circle(img, (cx, cy), rad, BAR_BG, thick, cv2.LINE_AA)
+        if frac > 0:
+            cv2.ellipse(img, (cx, cy), (rad, rad), -90, 0, 360 * frac, GOOD, thick, cv2.LINE_AA)
+        secs = f"{r.hold_elapsed_s:.1f}/{r.hold_target_s:g}s"
+        size = max(12, int(34 * s))
+        tw, th = text_size(secs, size)
+        put_text(img, secs, (cx - tw // 2, cy - th // 2 - int(8 * s)), size)
+        lab = overlay_text("hold", lang)
+        lw, _ = text_size(lab, max(10, int(24 * s)))
+        put_text(img, lab, (cx - lw // 2, cy + int(18 * s)), max(10, int(24 * s)), (200, 200, 200))
+    # one cue at a time (a setup problem is a cue too); a banner message takes its place
     cue = r.current_cue
-    if cue is not None:
-        size = max(14, int(40 * s))
-        tw, th = text_size(cue.text, size)
-        while tw > W - 20 and size > 10:
+    text, colour = (banner, SEVERITY_BG["tip"]) if banner else \
+        ((cue.text, SEVERITY_BG.get(cue.severity, PANEL)) if cue is not None else (None, None))
+    if text:
+        size = max(16, int(46 * s))
+        lines = _wrap(text, size, W - int(60 * s))
+        while len(lines) > 2 and size > 14:
             size -= 2
-            tw, th = text_size(cue.text, size)
-        y0 = H - th - int(40 * s)
-        _box(img, 0, y0 - int(12 * s), W, H, SEVERITY_BG.get(cue.severity, PANEL), 0.8)
-        put_text(img, cue.text, ((W - tw) // 2, y0), size)
-    if r.notice:
+            lines = _wrap(text, size, W - int(60 * s))
+        lh = text_size("Ág", size)[1]
+        y0 = H - len(lines) * lh - int(30 * s)
+        _box(img, 0, y0 - int(18 * s), W, H, colour, 0.85)
+        for k, line in enumerate(lines):
+            tw = text_size(line, size)[0]
+            put_text(img, line, ((W - tw) // 2, y0 + k * lh), size)
+    if r.notice:  # for the therapist editing the rule file: kept small, under the rep count
         size = max(10, int(20 * s))
         tw, th = text_size(r.notice, size)
         while tw > W - 20 and size > 8:
             size -= 1
             tw, th = text_size(r.notice, size)
-        _box(img, 0, int(180 * s), W, int(180 * s) + th + 10, (20, 20, 160), 0.85)
-        put_text(img, r.notice, (10, int(180 * s) + 5), size)
-    if r.view_ok is False:
-        put_text(img, f"view: {r.view}", (int(16 * s), int(185 * s)), max(12, int(22 * s)), (0, 180, 255))
+        _box(img, 0, panel_h + int(6 * s), W, panel_h + int(6 * s) + th + 10, (20, 20, 160), 0.85)
+        put_text(img, r.notice, (10, panel_h + int(6 * s) + 5), size)
+    if paused:
+        t = overlay_text("paused", lang)
+        size = max(16, int(52 * s))
+        tw, th = text_size(t, size)
+        _box(img, (W - tw) // 2 - int(30 * s), H // 2 - th, (W + tw) // 2 + int(30 * s), H // 2 + th, PANEL, 0.85)
+        put_text(img, t, ((W - tw) // 2, H // 2 - th // 2), size)
     return img
+
+
+# The window's first size (width, height, pixels): the overlay is drawn at the window's size, so
+# text is sized for the screen, not the camera. 1280x720 is readable from two metres on a laptop;
+# the member can resize the window (or press f for full screen) and the overlay follows.
+WINDOW_SIZE = (1280, 720)
 
 
 class Window:
     """An OpenCV window sink. Create only after capture.display_available() said yes:
-    cv2.imshow aborts the whole process when there is no display."""
+    cv2.imshow aborts the whole process when there is no display. No toolbar or status bar
+    (WINDOW_GUI_NORMAL), opened at WINDOW_SIZE, aspect kept."""
 
-    def __init__(self, name: str = "Form Coach"):
+    def __init__(self, name: str = "Form Coach", size: tuple[int, int] = WINDOW_SIZE):
         self.name = name
-        cv2.namedWindow(name, cv2.WINDOW_NORMAL)
+        self.default_size = size
+        cv2.namedWindow(name, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+        cv2.resizeWindow(name, *size)
+        self._full = False
+
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the picture area now, at least WINDOW_SIZE's height's worth."""
+        try:
+            _x, _y, w, h = cv2.getWindowImageRect(self.name)
+        except cv2.error:
+            w = h = 0
+        if w < 320 or h < 180:
+            return self.default_size
+        return int(w), int(h)
+
+    def toggle_fullscreen(self) -> None:
+        self._full = not self._full
+        cv2.setWindowProperty(self.name, cv2.WND_PROP_FULLSCREEN,
+                              cv2.WINDOW_FULLSCREEN if self._full else cv2.WINDOW_NORMAL)
 
     def show(self, img: np.ndarray) -> bool:
         """Show a frame; returns False when the member pressed q or Esc or closed the window."""

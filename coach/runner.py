@@ -37,12 +37,57 @@ class Item:
     index: int
     image: Optional[np.ndarray]
     pose: Optional[Pose]
+    arrived: Optional[float] = None  # monotonic s when a live source handed the frame over (latency only)
 
 
 def video_items(source, estimator) -> Iterator[Item]:
     """Frames from a capture.FrameSource through a pose.landmarker.PoseEstimator."""
     for frame in source:
-        yield Item(frame.t, frame.index, frame.image, estimator.process(frame))
+        yield Item(frame.t, frame.index, frame.image, estimator.process(frame), frame.arrived)
+
+
+class LatencySink:
+    """Measures, for a live (or --realtime) source, how long after a frame was handed over its
+    result was ready (every frame) and its cue was issued (frames whose ``new_cue`` is set:
+    the cue carries that frame's own ``t``). A sink, so it reads the clock outside the logic.
+    ``summary()``: ms figures (n, median, p95, max) and the resident memory now and at peak."""
+
+    def __init__(self, clock=None):
+        import time
+        self._clock = clock or time.monotonic
+        self.result_ms: list[float] = []
+        self.cue_ms: list[float] = []
+        self.cues: list[tuple[float, str]] = []  # (frame t, cue text)
+        self.cue_frames_match = True  # every cue carried the time of the frame that caused it
+
+    def __call__(self, r: FrameResult, item: Item) -> None:
+        if item.arrived is None:
+            return
+        ms = (self._clock() - item.arrived) * 1000.0
+        self.result_ms.append(ms)
+        if r.new_cue is not None:
+            self.cue_ms.append(ms)
+            self.cues.append((r.new_cue.t, r.new_cue.text))
+            self.cue_frames_match = self.cue_frames_match and r.new_cue.t == item.t
+
+    @staticmethod
+    def _stats(ms: list[float]) -> dict:
+        if not ms:
+            return {"n": 0}
+        a = np.asarray(ms)
+        return {"n": int(a.size), "median": round(float(np.median(a)), 1),
+                "p95": round(float(np.percentile(a, 95)), 1), "max": round(float(a.max()), 1)}
+
+    def summary(self) -> dict:
+        import resource
+        out = {"frame_to_result_ms": self._stats(self.result_ms), "frame_to_cue_ms": self._stats(self.cue_ms),
+               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+               "cues_carry_frame_time": self.cue_frames_match}
+        if len(self.result_ms) >= 20:  # flat over the run: the last tenth against the first
+            k = len(self.result_ms) // 10
+            out["first_tenth_median_ms"] = round(float(np.median(self.result_ms[:k])), 1)
+            out["last_tenth_median_ms"] = round(float(np.median(self.result_ms[-k:])), 1)
+        return out
 
 
 def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
@@ -102,6 +147,16 @@ class Session:
         self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)
         self.watcher = RuleWatcher(exercise.path) if watch_rules and exercise.path else None
         self.lang = lang
+        # Live controls (the window's keys): while paused, frames are shown through ``idle``
+        # (item -> False to stop) and neither counted nor given to the sinks or recorded.
+        self.paused = False
+        self.idle: Optional[Callable[[Item], Optional[bool]]] = None
+
+    def recalibrate(self) -> None:
+        """Forget the member's range (profile or learnt) and learn it again from the next reps;
+        the reps counted so far are kept."""
+        self.coach.personal = None
+        self.coach.load(self.coach.ex)
 
     def run(self, items: Iterable[Item], sinks: Iterable[Callable[[FrameResult, Item], Optional[bool]]] = (),
             closers: Iterable[Callable[[], None]] = ()) -> dict:
@@ -128,6 +183,13 @@ class Session:
                     item = next(it, None)
                 if item is None:
                     break
+                if self.paused and self.idle is not None:
+                    with SHUTDOWN.in_phase("working"):
+                        stop = self.idle(item) is False
+                    if stop or SHUTDOWN.requested:
+                        interrupted = SHUTDOWN.requested
+                        break
+                    continue
                 with SHUTDOWN.in_phase("working"):
                     last = item
                     if self.watcher is not None:
@@ -180,8 +242,10 @@ class Session:
         return out
 
 
-def console_sink(stream=sys.stderr) -> Callable[[FrameResult, Item], None]:
-    """Prints reps and cues as they happen (one line each)."""
+def console_sink(stream=None) -> Callable[[FrameResult, Item], None]:
+    """Prints reps and cues as they happen (one line each), on ``stream`` (default: whatever
+    sys.stderr is when the sink is made, not when this module was imported)."""
+    stream = stream if stream is not None else sys.stderr
 
     def sink(r: FrameResult, _item: Item) -> None:
         for e in r.events:

@@ -39,11 +39,20 @@ class Frame:
     image: (H, W, 3) uint8, BGR, as captured (never mirrored: mirroring is a display choice).
     t: seconds since the source started (files: index / fps; webcam: monotonic clock).
     index: 0-based frame number in the source.
+    rgb: the picture the pose model sees, or None (the model converts ``image`` itself):
+        (h, w, 3) uint8 RGB, made on the reader thread (coach.capture.prefetch) so the one
+        colour conversion overlaps with inference; downscaled when ``image`` is larger than
+        capture.INFERENCE_MAX_SIDE (landmarks are normalised, so pixel-space measures, which
+        use ``image``'s size, do not change).
+    arrived: monotonic clock seconds when a live (or --realtime) source handed the frame over,
+        else None. For latency figures only; never used by logic.
     """
 
     image: NDArray[np.uint8]
     t: float
     index: int
+    rgb: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
+    arrived: Optional[float] = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.image.ndim != 3 or self.image.shape[2] != 3 or self.image.dtype != np.uint8:
@@ -188,3 +197,4 @@ class FrameResult:
     side: Optional[Side] = None
     display_measure: Optional[tuple[str, float, tuple[float, float], str]] = None  # (name, value, pixel xy, unit)
     notice: Optional[str] = None  # a problem the member or therapist must see (e.g. a rule-file error)
+    progress: Optional[float] = None  # 0..1: how far toward counting the current attempt is now (None: unknown)

@@ -63,6 +63,40 @@ PROTOCOL: dict[str, S.Key] = {
 }
 
 
+DESK: dict[str, S.Key] = {
+    "fps": K("number", "Frames looked at per second.", required=True, unit="1/s", minimum=0.1, maximum=5.0),
+    "still_minutes": K("number", "Minutes without moving before a break is suggested.", required=True, unit="min",
+                       minimum=1.0, maximum=240.0),
+    "move_threshold": K("number", "How far the upper body must move to count as moving.", required=True,
+                        unit="shoulder widths", minimum=0.01, maximum=5.0),
+    "head_forward_cm": K("number", "Ears this far ahead of their upright place is a forward head.", required=True,
+                         unit="cm", minimum=0.5, maximum=30.0),
+    "head_forward_minutes": K("number", "Minutes a forward head lasts before the coach says so.", required=True,
+                              unit="min", minimum=0.1, maximum=120.0),
+    "head_forward_share": K("number", "Share of frames in that time with the head forward.", required=True,
+                            unit="0-1", minimum=0.1, maximum=1.0),
+    "baseline_minutes": K("number", "Minutes to learn the upright posture.", required=True, unit="min",
+                          minimum=0.05, maximum=30.0),
+    "repeat_minutes": K("number", "Minutes before a suggestion may repeat.", required=True, unit="min",
+                        minimum=1.0, maximum=480.0),
+    "break_exercises": K("strings", "Two exercise ids for the break.", required=True),
+}
+
+
+def parse_desk(text: str, filename: str) -> dict[str, Any]:
+    """calibration/desk.toml, every key typed and range-checked."""
+    data, problems = parse_toml(text, filename)
+    if problems:
+        raise RuleFileError(problems)
+    ctx = _Ctx(filename, text)
+    out = _section(ctx, data, (), DESK, "the desk file")
+    if "break_exercises" in out and len(out["break_exercises"]) != 2:
+        ctx.add(("break_exercises",), f"'break_exercises' expects two exercise ids, found {len(out['break_exercises'])}")
+    if ctx.problems:
+        raise RuleFileError(ctx.formatted())
+    return out
+
+
 def _section(ctx: _Ctx, data: dict[str, Any], path: KeyPath, keys: dict[str, S.Key], label: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in data.items():

@@ -1,0 +1,137 @@
+"""Issue 11: `coach run` in a real OpenCV window on a virtual X display (Xvfb, a 1280x800 screen),
+driven by real key presses (xdotool) and photographed: the window opens at 1280x720 without a
+toolbar, m mutes, space pauses (the picture says so; paused frames are neither counted nor
+recorded) and resumes, r relearns the range, q quits keeping the recording and the video.
+Skips without Xvfb and xdotool (.ci/run installs them)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.capture import VideoWriter
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
+                                reason="needs Xvfb and xdotool (apt-get install xvfb xdotool; .ci/run installs them)")
+
+
+@pytest.fixture
+def display():
+    r, w = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(w)
+    num = b""
+    while not num.endswith(b"\n"):
+        chunk = os.read(r, 16)
+        if not chunk:
+            break
+        num += chunk
+    os.close(r)
+    try:
+        yield f":{num.decode().strip()}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def wait_for(check, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_run_in_a_real_window_with_keys(tmp_path, display):
+    from PIL import ImageGrab
+    from skimage import data as skimage_data
+    img = np.ascontiguousarray(skimage_data.astronaut()[:, :, ::-1])
+    video = tmp_path / "astronaut.mp4"
+    with VideoWriter(video, 30.0, (512, 512)) as vw:
+        for i in range(900):  # 30 s at 30 fps: the keys come long before the end
+            vw.write(np.roll(img, i % 5, axis=1))
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO)}
+    err_path = tmp_path / "stderr.txt"
+    cmd = [sys.executable, "-m", "coach", "run", "squat", "--source", str(video), "--realtime", "--json",
+           "--record", str(tmp_path / "rec.npz"), "--output", str(tmp_path / "out.mp4")]
+    with open(err_path, "w") as err:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+
+    def key(k: str) -> None:
+        subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
+        time.sleep(0.3)
+
+    def said(line: str):
+        return line in err_path.read_text()
+
+    try:
+        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
+                                              capture_output=True, text=True).stdout.split(), "the window")[0]
+        geom = subprocess.run(["xdotool", "getwindowgeometry", win], env=env, capture_output=True, text=True).stdout
+        subprocess.run(["xdotool", "windowfocus", win], env=env, timeout=10)
+        time.sleep(1.0)
+        voiced = shutil.which("espeak-ng") is not None
+        if voiced:
+            key("m")
+            wait_for(lambda: said("] voice off"), "mute")
+        key("space")
+        wait_for(lambda: said("] paused"), "pause")
+        time.sleep(0.8)
+        shot = ImageGrab.grab(xdisplay=display)
+        shot.save(tmp_path / "paused.png")
+        key("space")
+        wait_for(lambda: said("] going on"), "resume")
+        key("r")
+        wait_for(lambda: said("] learning your range again"), "recalibrate")
+        time.sleep(2.5)  # the setup cue is due 2 s in
+        ImageGrab.grab(xdisplay=display).save(tmp_path / "running.png")
+        key("q")
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = err_path.read_text()
+    assert proc.returncode == 0, err
+    assert "Geometry: 1280x720" in geom  # opened at the readable size, not 400x250
+    s = json.loads(out)
+    assert 0 < s["frames"] < 900 and s.get("interrupted") is None
+    # q kept everything: the recording and the video hold every frame the coach saw
+    from coach.pose.recording import load_recording
+    rec = load_recording(tmp_path / "rec.npz")
+    assert rec.complete and len(rec.poses) == s["frames"]
+    import cv2
+    cap = cv2.VideoCapture(str(tmp_path / "out.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == s["frames"]
+    cap.release()
+    # paused frames were neither counted nor recorded: the indices jump over the pause
+    assert int(np.max(np.diff(rec.indices))) >= 10
+    # the photograph of the paused window: the picture fills 1280x720 from the top left (no
+    # toolbar above it), the rep panel is there, and the pause message in the middle
+    a = np.asarray(shot.convert("RGB"))
+    assert a.shape == (800, 1280, 3)
+    assert (a[720:] == 0).all()  # below the window: the bare screen
+    panel = a[0:215, 0:230]
+    assert (panel == 255).all(axis=2).sum() > 1500  # the big white "0"
+    middle = a[300:420, 200:1080]
+    assert (middle == 255).all(axis=2).sum() > 3000  # "Paused: press space to go on"
+    if voiced:
+        assert ((a[60:95, 1000:1280] == 200).all(axis=2)).sum() > 100  # "voice off (m)"
+    from PIL import Image
+    run = np.asarray(Image.open(tmp_path / "running.png").convert("RGB"))
+    assert (run[300:420, 200:1080] == 255).all(axis=2).sum() < 3000  # going on: no pause message
+    keep = os.environ.get("COACH_SCREENSHOT_DIR")  # where to keep the photographs (docs/img)
+    if keep:
+        shutil.copy(tmp_path / "paused.png", Path(keep) / "window_paused.png")
+        shutil.copy(tmp_path / "running.png", Path(keep) / "window_running.png")
