@@ -20,7 +20,6 @@ the summed inference time alone, ``fps`` the end-to-end rate, peak memory (resid
 from __future__ import annotations
 
 import dataclasses
-
 import os
 import resource
 import tempfile

@@ -11,9 +11,8 @@ line per problem), never a traceback.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -244,8 +243,8 @@ def _check_outputs(args, spec: str) -> None:
 
 def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
     from .library import find_exercise, pipeline_params
-    from .runner import Session, console_sink
     from .rules.schema import text
+    from .runner import Session, console_sink
     _check_outputs(args, spec)  # before anything is opened: nothing is touched when refused
     ex = find_exercise(args.exercise)
     params = pipeline_params()
@@ -379,6 +378,7 @@ KEY_BANNER_S = 2.5
 def _window_sink(title, mirror, closers, session=None, lang="en", set_target=None):
     """The live window: the overlay drawn at the window's own size, and the keys."""
     from dataclasses import replace
+
     from .messages import overlay_text
     from .render import Window, draw_overlay, fit
     win = Window()
@@ -459,6 +459,7 @@ def cmd_calibrate(args) -> int:
     """A few comfortable reps -> the member's rest and range in their profile. The protocol
     (what to do, how many reps) is data: calibration/protocol.toml."""
     import datetime as _dt
+
     from .library import calibration_protocol
     from .profile import Entry, save_entry
     from .runner import format_summary
@@ -574,6 +575,7 @@ def cmd_bench(args) -> int:
 def cmd_desk(args) -> int:
     """Desk mode (coach.desk): thresholds from calibration/desk.toml; only counts are kept."""
     import time
+
     from .capture import open_source
     from .desk import run_desk
     from .library import desk_settings, pipeline_params
@@ -622,6 +624,8 @@ _COMMANDS = {"run": cmd_run, "analyze": cmd_analyze, "list": cmd_list, "check-ru
              "desk": cmd_desk}
 
 from .tuning_cli import COMMANDS as _TUNING_COMMANDS  # noqa: E402 - the tuning loop's subcommands
+
 _COMMANDS.update(_TUNING_COMMANDS)
 from .session_cli import COMMANDS as _SESSION_COMMANDS  # noqa: E402  (the programme around the exercises)
+
 _COMMANDS.update(_SESSION_COMMANDS)

@@ -24,7 +24,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-from .care import pain_advice, t as ct
+from .care import pain_advice
+from .care import t as ct
 from .rules.schema import text
 
 FORM_SCORE_DOC = {

@@ -33,7 +33,8 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from . import __version__
-from .care import pain_advice, side_text, t as ct
+from .care import pain_advice, side_text
+from .care import t as ct
 from .errors import CoachError
 from .routine import PlannedSet, Routine, plan
 from .rules.schema import text

@@ -16,13 +16,13 @@ from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
-from .engine import Coach
-from .messages import summary_text
-from .errors import OutputError, RecordingError, RuleFileError
-from .shutdown import NAMES, SHUTDOWN
 from .config import PipelineConfig
+from .engine import Coach
+from .errors import OutputError, RecordingError, RuleFileError
+from .messages import summary_text
 from .rules.loader import load_exercise
 from .rules.schema import Exercise
+from .shutdown import NAMES, SHUTDOWN
 from .summary import SummaryBuilder
 from .types import FrameResult, Pose
 

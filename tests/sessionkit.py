@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional, Sequence
 
-from devkit.motions import SCRIPTS
 from coach.pose.recording import save_recording
+from devkit.motions import SCRIPTS
 
 # A short routine over the three upper-back exercises; the synthetic scripts do 3 squeezes,
 # 4 thread-the-needle reps (left, right, left, right) and 4 rows.
@@ -75,6 +75,7 @@ def run_routine(tmp_path: Path, capsys, *extra: str, seed: int = 0, range_share:
     """`coach routine` (in process) on the short routine, one synthetic recording per set;
     returns its --json output and its stderr."""
     import json
+
     from coach.cli import main
     folder = Path(tmp_path) / f"src{seed}"
     folder.mkdir(exist_ok=True)

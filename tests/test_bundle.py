@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import sessionkit
+
 from coach.cli import main
 from coach.pose.recording import load_recording
 from coach.report import report_data

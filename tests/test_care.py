@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 import sessionkit
+
 from coach.care import PAIN_HIGH, PAIN_RISE_STOP, TEXT, pain_advice, parse_pain
 
 REPO = Path(__file__).resolve().parents[1]

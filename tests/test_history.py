@@ -8,10 +8,10 @@ import re
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 import browser
+import pytest
 import sessionkit
+
 from coach.cli import main
 
 SCREENSHOTS = Path(__file__).resolve().parent / "_screenshots"

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 import sessionkit
+
 from coach.pose.recording import load_recording, session_recording
 
 REPO = Path(__file__).resolve().parents[1]

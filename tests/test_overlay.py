@@ -12,10 +12,10 @@ import pytest
 from coach.engine import Coach
 from coach.library import exercise_ids, find_exercise, pipeline_params
 from coach.messages import MESSAGES, OVERLAY
-from devkit.motions import SCRIPTS
 from coach.render import BAR_FILL, FORM_COLOUR, GOOD, SEVERITY_BG, _font_path, draw_overlay, fit
 from coach.rules.schema import text
 from coach.types import Cue
+from devkit.motions import SCRIPTS
 
 PARAMS = pipeline_params()
 GREY = 90  # canvas value: no overlay colour is this grey

@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 import browser
+import pytest
 import sessionkit
+
 from coach.cli import main
 from coach.store import Store
 

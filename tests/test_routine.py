@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import sessionkit
 
 from coach.cli import main
 from coach.routine import find_routine, plan
 from coach.routine_run import replay_sets
 from coach.store import Store
-
-import sessionkit
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -122,8 +121,9 @@ def test_routine_from_recordings_one_per_set_writes_its_session(tmp_path, capsys
     s = rows["session"]
     assert (s["routine_id"], s["end_reason"], s["profile"]) == ("short", "completed", "ana")
     assert s["ended_at"] and len(s["routine_sha256"]) == 64 and s["app_version"]
-    from coach.library import find_exercise
     import hashlib
+
+    from coach.library import find_exercise
     assert {r["exercise_id"]: (r["version"], r["sha256"]) for r in rows["rule_files"]} == {
         ex: (find_exercise(ex).version, hashlib.sha256(Path(find_exercise(ex).path).read_bytes()).hexdigest())
         for ex in ("scapular_squeeze", "thread_the_needle", "resisted_row")}
@@ -164,8 +164,8 @@ def test_the_session_recording_replays_every_set_exactly(tmp_path, capsys):
 def test_routine_from_one_continuous_recording_rests_on_stream_time(tmp_path, capsys):
     """One source for the whole routine (as a webcam gives): a set ends when its target is met,
     the rest runs on the stream's clock, and the next set starts on the frames after it."""
-    from devkit.motions import SCRIPTS
     from coach.pose.recording import save_recording
+    from devkit.motions import SCRIPTS
     poses = []
     for ex in ("scapular_squeeze", "thread_the_needle", "thread_the_needle", "resisted_row"):
         p = SCRIPTS[ex].poses(seed=len(poses))

@@ -3,12 +3,12 @@ recorded), s skips the set or the rest, q quits (the session ends as 'quit', pai
 A scripted window stands in for the member's keyboard; everything else is the product."""
 from __future__ import annotations
 
+import sessionkit
+
 from coach.pose.recording import load_recording
 from coach.routine import load_routine
 from coach.routine_run import RoutineRun, open_sources
 from coach.store import Store
-
-import sessionkit
 
 
 class ScriptedWindow:

@@ -7,12 +7,18 @@ import json
 import threading
 import time
 
-import cv2
 import numpy as np
 import pytest
 
-from coach.capture import (INFERENCE_MAX_SIDE, PREFETCH_FRAMES, Prefetch, VideoWriter, inference_rgb,
-                           open_source, prefetch)
+from coach.capture import (
+    INFERENCE_MAX_SIDE,
+    PREFETCH_FRAMES,
+    Prefetch,
+    VideoWriter,
+    inference_rgb,
+    open_source,
+    prefetch,
+)
 from coach.cli import main
 from coach.landmarks import INDEX
 from coach.measures import _joint_angle_scalar, joint_angle
@@ -71,6 +77,7 @@ def test_inference_rgb_downscales_only_large_frames():
 
 def test_downscaled_inference_keeps_full_frame_pixels():
     from skimage import data as skimage_data
+
     from coach.pose.landmarker import PoseEstimator
     img = np.ascontiguousarray(skimage_data.astronaut()[:, :, ::-1])  # 512x512 BGR
     big = np.ascontiguousarray(np.repeat(np.repeat(img, 3, axis=0), 3, axis=1))  # 1536 px: downscaled

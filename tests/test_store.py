@@ -97,7 +97,9 @@ def test_a_full_disk_mid_routine_is_one_line_and_keeps_what_was_saved(tmp_path):
     session says 'failed', every event committed before stays readable, and the recording
     keeps the frames of its last good write."""
     import resource
+
     import sessionkit
+
     from coach.pose.recording import load_recording, session_recording
     folder = tmp_path / "src"
     folder.mkdir()

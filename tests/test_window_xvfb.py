@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 import sessionkit
 
 REPO = Path(__file__).resolve().parents[1]

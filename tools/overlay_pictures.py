@@ -7,7 +7,6 @@ _hold: a hold under way; _form: a form cue on screen)."""
 from __future__ import annotations
 
 import dataclasses
-
 import sys
 
 import cv2  # noqa: F401 (imwrite)

@@ -30,9 +30,9 @@ from typing import Optional, Union
 
 import numpy as np
 
+from ..capture import inference_rgb
 from ..errors import PoseModelError
 from ..landmarks import N_LANDMARKS
-from ..capture import inference_rgb
 from ..types import Frame, Pose
 
 try:
