@@ -282,7 +282,8 @@ class AttemptCounter:
         need = self.required
         if base is None or v is None or math.isnan(v) or not need > 0:
             return None
-        return min(1.0, max(0.0, (self.sign * v - base) / need))
+        fraction: float = min(1.0, max(0.0, (self.sign * v - base) / need))
+        return fraction
 
     def count_point(self) -> Optional[float]:
         """The measure value a rep must reach, in the measure's unit (None before any attempt)."""

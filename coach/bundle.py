@@ -58,7 +58,8 @@ def import_session(store: Store, bundle: Path) -> tuple[int, str]:
                 raise UsageError(f"{bundle}: session.json is too large to be a session")
             doc = json.loads(z.read("session.json").decode("utf-8"))
             if not isinstance(doc, dict) or doc.get("format") != FORMAT or "rows" not in doc:
-                raise UsageError(f"{bundle}: unknown bundle format {doc.get('format') if isinstance(doc, dict) else '?'}")
+                fmt = doc.get('format') if isinstance(doc, dict) else '?'
+                raise UsageError(f"{bundle}: unknown bundle format {fmt}")
             rows = doc["rows"]
             uid = rows["session"]["uuid"]
             if store.db.execute("SELECT 1 FROM sessions WHERE uuid = ?", (uid,)).fetchone():

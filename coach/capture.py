@@ -28,6 +28,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
 
 from .errors import CaptureError, OutputError
 from .types import Frame
@@ -116,7 +117,7 @@ class FrameSource:
         return f"<{type(self).__name__} {self.name!r} fps={self.fps:g} size={self.size}>"
 
 
-def _as_bgr(image: np.ndarray) -> Optional[np.ndarray]:
+def _as_bgr(image: Optional[np.ndarray]) -> Optional[NDArray[np.uint8]]:
     """Coerce a decoded image to (H, W, 3) uint8 BGR; None if that is impossible."""
     if image is None or image.size == 0:
         return None
@@ -133,7 +134,8 @@ def _as_bgr(image: np.ndarray) -> Optional[np.ndarray]:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     if image.ndim != 3 or image.shape[2] != 3:
         return None
-    return np.ascontiguousarray(image)
+    # dtype is uint8 here (checked above): states the type, never converts or copies on that account
+    return np.ascontiguousarray(image, dtype=np.uint8)
 
 
 class _QuietOpenCV:
@@ -172,13 +174,13 @@ class VideoFileSource(FrameSource):
         if not cap.isOpened():
             cap.release()
             raise bad
-        ok, first = cap.read()
-        first = _as_bgr(first) if ok else None
+        ok, decoded = cap.read()
+        first = _as_bgr(decoded) if ok else None
         if first is None:
             cap.release()
             raise bad
-        self._cap = cap
-        self._first: Optional[np.ndarray] = first
+        self._cap: Optional[cv2.VideoCapture] = cap  # None once closed
+        self._first: Optional[NDArray[np.uint8]] = first
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         if not math.isfinite(fps) or fps <= 0.0 or fps > MAX_PLAUSIBLE_FPS:
             self.warnings.append(
@@ -196,6 +198,7 @@ class VideoFileSource(FrameSource):
     def _time(self, index: int) -> float:
         """Seconds of the frame just read: the container's timestamp when it has one that moves
         forward, else the previous frame's time + 1 / fps (index / fps from the start)."""
+        assert self._cap is not None  # called only right after a read, before close()
         ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         t = ms / 1000.0 if isinstance(ms, float) and math.isfinite(ms) and ms >= 0 else None
         nominal = index / self.fps
@@ -211,15 +214,16 @@ class VideoFileSource(FrameSource):
         index = 0
         read = 0
         if self._first is not None:
-            image, self._first = self._first, None
-            yield Frame(image=image, t=self._first_t, index=index)
+            first, self._first = self._first, None
+            yield Frame(image=first, t=self._first_t, index=index)
             index += 1
             read += 1
         while not self._closed:
-            ok, image = self._cap.read()
+            assert self._cap is not None  # only close() clears it, and the loop stops once closed
+            ok, decoded = self._cap.read()
             if not ok:
                 break
-            image = _as_bgr(image)
+            image = _as_bgr(decoded)
             if image is None:
                 self.warnings.append(f"video '{self._display}': skipped undecodable frame {index}")
                 self.complete = False
@@ -275,7 +279,7 @@ class ImageFolderSource(FrameSource):
         self.frame_count = len(self._files)
         self._display = display
         # Read up to the first readable image now, so size is known and an all-junk folder fails early.
-        self._first: Optional[tuple[int, np.ndarray]] = None
+        self._first: Optional[tuple[int, NDArray[np.uint8]]] = None
         for i, file in enumerate(self._files):
             image = self._read(file)
             if image is not None:
@@ -285,17 +289,17 @@ class ImageFolderSource(FrameSource):
             raise CaptureError(f"no readable images in folder '{display}'")
         self.size = (int(self._first[1].shape[1]), int(self._first[1].shape[0]))
 
-    def _read(self, file: Path) -> Optional[np.ndarray]:
-        image = None
+    def _read(self, file: Path) -> Optional[NDArray[np.uint8]]:
+        decoded: Optional[np.ndarray] = None
         with _QuietOpenCV():
             try:
                 if file.stat().st_size <= MAX_IMAGE_BYTES:
                     # np.fromfile + imdecode also handles non-ASCII paths on Windows.
                     data = np.fromfile(str(file), dtype=np.uint8)
-                    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+                    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
             except (OSError, cv2.error, ValueError, MemoryError):
-                image = None
-        image = _as_bgr(image) if image is not None else None
+                decoded = None
+        image = _as_bgr(decoded) if decoded is not None else None
         if image is None:
             self.complete = False
             n = self._files.index(file) + 1 if file in self._files else 0
@@ -305,9 +309,9 @@ class ImageFolderSource(FrameSource):
     def _frames(self) -> Iterator[Frame]:
         if self._first is None:
             return
-        start, image = self._first
+        start, first = self._first
         self._first = None
-        yield Frame(image=image, t=start / self.fps, index=start)
+        yield Frame(image=first, t=start / self.fps, index=start)
         for index in range(start + 1, len(self._files)):
             if self._closed:
                 return
@@ -342,13 +346,13 @@ class WebcamSource(FrameSource):
                 # Ask the driver for a 1-frame buffer: less lag. Not every backend honours it.
                 cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
                 t0 = time.monotonic()
-                ok, first = cap.read()
+                ok, decoded = cap.read()
                 t_first = time.monotonic() - t0
-        first = _as_bgr(first) if opened and ok else None
+        first = _as_bgr(decoded) if opened and ok else None
         if first is None:
             cap.release()
             raise missing
-        self._cap = cap
+        self._cap: Optional[cv2.VideoCapture] = cap  # None once closed
         self._t0 = t0
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         if not math.isfinite(fps) or fps <= 0.0 or fps > MAX_PLAUSIBLE_FPS:
@@ -357,7 +361,7 @@ class WebcamSource(FrameSource):
         self.fps = fps
         self.size = (int(first.shape[1]), int(first.shape[0]))
         self._cond = threading.Condition()
-        self._latest: Optional[tuple[np.ndarray, float]] = (first, t_first)
+        self._latest: Optional[tuple[NDArray[np.uint8], float]] = (first, t_first)
         self._seq = 1  # number of frames the reader has produced
         self._ended = False
         self._stop = False
@@ -370,9 +374,10 @@ class WebcamSource(FrameSource):
             with self._cond:
                 if self._stop:
                     break
-            ok, image = self._cap.read()
+            assert self._cap is not None  # close() clears it after stopping and joining this thread
+            ok, decoded = self._cap.read()
             t = time.monotonic() - self._t0
-            image = _as_bgr(image) if ok else None
+            image = _as_bgr(decoded) if ok else None
             with self._cond:
                 if image is None:
                     failures += 1
@@ -485,7 +490,7 @@ class VideoWriter:
         self.partial = partial_name(self.path, suffix_last=True)
         self._check_space()
         with _QuietOpenCV():
-            writer = cv2.VideoWriter(str(self.partial), cv2.VideoWriter_fourcc(*self.FOURCC), self.fps, self.size)
+            writer = cv2.VideoWriter(str(self.partial), cv2.VideoWriter.fourcc(*self.FOURCC), self.fps, self.size)
         if not writer.isOpened():
             writer.release()
             self._discard()
@@ -521,9 +526,10 @@ class VideoWriter:
             raise ValueError(f"VideoWriter.write needs an (H,W,3) uint8 image, got {getattr(image_bgr, 'shape', None)}")
         if self.frames_written % VIDEO_SPACE_CHECK_EVERY == 0 and self.frames_written:
             self._check_space()
+        out: np.ndarray = image
         if (image.shape[1], image.shape[0]) != self.size:
-            image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
-        self._writer.write(image)
+            out = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+        self._writer.write(out)
         self.frames_written += 1
 
     def _readable_frames(self) -> int:

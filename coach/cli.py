@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--routines", action="store_true", help="list the routines instead")
 
     d = sub.add_parser("demo", help="the whole pipeline on an embedded synthetic session (no camera needed)")
-    d.add_argument("--output", default="coach_demo.mp4", metavar="FILE.mp4", help="annotated video (default coach_demo.mp4)")
+    d.add_argument("--output", default="coach_demo.mp4", metavar="FILE.mp4",
+                   help="annotated video (default coach_demo.mp4)")
     d.add_argument("--lang", choices=LANGS, default="en")
     d.add_argument("--json", action="store_true", help="print the summaries as JSON")
     d.add_argument("--force", action="store_true", help="replace an existing --output file the coach did not make")

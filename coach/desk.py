@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -99,7 +99,7 @@ class DeskMonitor:
             if self._anchor is not None:
                 self.counts["moves"] += 1
             self._anchor, self._still_since = place, t
-        elif t - self._still_since >= s["still_minutes"] * 60:
+        elif self._still_since is not None and t - self._still_since >= s["still_minutes"] * 60:
             events += self._say("still", t, self._still_since)
         if self.upright is None:
             self._baseline.append(head)
@@ -141,7 +141,8 @@ def run_desk(source, estimator, settings: dict, lang: str = "en", on_event=None,
     from .library import find_exercise
     from .rules.schema import text
     from .shutdown import SHUTDOWN
-    names = tuple(text(find_exercise(i).name, lang).lower() for i in settings["break_exercises"])
+    found = [text(find_exercise(i).name, lang).lower() for i in settings["break_exercises"]]
+    names = (found[0], found[1])  # parse_desk checks there are exactly two
     monitor = DeskMonitor(settings)
     period = 1.0 / settings["fps"]
     next_t = -math.inf
@@ -164,7 +165,7 @@ def run_desk(source, estimator, settings: dict, lang: str = "en", on_event=None,
                 break
     except KeyboardInterrupt:
         interrupted = True
-    out = dict(monitor.counts)
+    out: dict[str, Any] = dict(monitor.counts)
     out["minutes"] = round(last_t / 60.0, 2)
     out["looked_at_fps"] = settings["fps"]
     if interrupted:

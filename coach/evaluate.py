@@ -94,7 +94,7 @@ def plan(labels_path: str | Path, *, recordings: Optional[str] = None, rules: Op
             why = f"no rule file {ex}.toml"
         elif not src.exists():
             why = f"no {'recording' if recordings else 'video'} {src}"
-        if why:
+        if why or ex is None:  # ex is None always comes with a reason
             left.append({**base, "skipped": why})
             continue
         tasks.append(EvalTask(lab["file"], ex, int(lab["reps"]), str(src), lab.get("view"),

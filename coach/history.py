@@ -88,8 +88,8 @@ def adherence(store, profile: Optional[str] = None) -> list[dict[str, Any]]:
     first -= _dt.timedelta(days=first.weekday())
     out, d, per_week = [], first, sessions[0]["per_week"]
     while d <= last:
-        y, w, _ = d.isocalendar()
-        key = f"{y}-W{w:02d}"
+        year, week, _ = d.isocalendar()
+        key = f"{year}-W{week:02d}"
         per_week = plan.get(key, per_week)
         out.append({"week": key, "sessions": count.get(key, 0), "plan": per_week})
         d += _dt.timedelta(days=7)

@@ -169,7 +169,8 @@ def fit(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float, tu
         return cv2.resize(image, (W, H), interpolation=cv2.INTER_LINEAR if k > 1 else cv2.INTER_AREA), k, (0, 0)
     canvas = np.full((H, W, 3), 25, np.uint8)
     x, y = (W - nw) // 2, (H - nh) // 2
-    canvas[y:y + nh, x:x + nw] = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR if k > 1 else cv2.INTER_AREA)
+    interpolation = cv2.INTER_LINEAR if k > 1 else cv2.INTER_AREA
+    canvas[y:y + nh, x:x + nw] = cv2.resize(image, (nw, nh), interpolation=interpolation)
     return canvas, k, (x, y)
 
 

@@ -228,11 +228,19 @@ def _match_attempts(before: Sequence[dict], after: Sequence[dict]) -> list[tuple
         out.append((before[i], after[j]))
     out += [(b, None) for i, b in enumerate(before) if i not in used_b]
     out += [(None, a) for j, a in enumerate(after) if j not in used_a]
-    return sorted(out, key=lambda p: (p[0] or p[1])["start_s"])
+    return sorted(out, key=lambda p: _present(p[0], p[1])["start_s"])
+
+
+def _present(first: Optional[dict], second: Optional[dict]) -> dict:
+    """``first or second``: a matched pair always has at least one of its two attempts."""
+    d = first or second
+    assert d is not None, "an attempt pair with neither attempt"
+    return d
 
 
 def _status(b: Optional[dict], a: Optional[dict]) -> str:
     if b is None:
+        assert a is not None, "an attempt pair with neither attempt"
         return "now counted" if a["counted"] else "new attempt, not counted"
     if a is None:
         return "no longer counted" if b["counted"] else "no longer an attempt"
@@ -262,7 +270,7 @@ def _match_cues(before: Sequence[dict], after: Sequence[dict]) -> tuple[list[dic
 def diff_outcomes(before: dict, after: dict) -> Diff:
     """What changed from one session summary to another (see the module doc)."""
     pairs = _match_attempts(before.get("reps_detail", []), after.get("reps_detail", []))
-    changes = tuple(AttemptChange(_status(b, a), (b or a).get("side"), b, a) for b, a in pairs)
+    changes = tuple(AttemptChange(_status(b, a), _present(b, a).get("side"), b, a) for b, a in pairs)
     added, removed, kept = _match_cues(before.get("cues", []), after.get("cues", []))
     return Diff(before.get("reps", 0), after.get("reps", 0), changes, tuple(added), tuple(removed), kept,
                 dict(before.get("faults", {})), dict(after.get("faults", {})))
@@ -298,7 +306,7 @@ def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts
     for k, a in enumerate(diff.attempts, 1):
         if not all_attempts and not a.changed:
             continue
-        d = a.after or a.before
+        d = _present(a.after, a.before)
         side = f" {a.side}" if a.side else ""
         span = f"{d['start_s']:7.2f}-{d['end_s']:7.2f} s"
         mark = "*" if a.changed else " "

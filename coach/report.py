@@ -176,7 +176,8 @@ def chart_rom(step: dict, labels: dict, salt: str) -> Optional[str]:
     return svg_figure(fig, salt)
 
 
-def chart_bars(values: list[Optional[float]], counted: list[bool], ylabel: str, xlabel: str, salt: str) -> Optional[str]:
+def chart_bars(values: list[Optional[float]], counted: list[bool], ylabel: str, xlabel: str,
+               salt: str) -> Optional[str]:
     if not any(v is not None for v in values):
         return None
     plt = _plt()
@@ -246,12 +247,16 @@ def render_html(data: dict[str, Any], lang: str = "en") -> str:
             name = st["exercise"]
         side = {"left": summary_text("left", lang), "right": summary_text("right", lang)}.get(st["side"], "")
         sid = f"step{n}"
-        parts.append(f"<div class='card' id='{sid}' data-exercise='{_e(st['exercise'])}' data-side='{_e(st['side'] or '')}'>")
+        parts.append(f"<div class='card' id='{sid}' data-exercise='{_e(st['exercise'])}'"
+                     f" data-side='{_e(st['side'] or '')}'>")
         parts.append(f"<h2>{_e(name)}{(' – ' + _e(side)) if side else ''}</h2>")
         parts.append("<div class='grid'>"
-                     f"<div><div class='muted'>{_e(L['attempts'])}</div><div class='big'>{_num('attempts', st['attempts'])}</div></div>"
-                     f"<div><div class='muted'>{_e(L['counted'])}</div><div class='big'>{_num('counted', st['counted'])}</div></div>"
-                     f"<div><div class='muted'>{_e(L['clean'])}</div><div class='big'>{_num('clean', st['clean'])}</div></div>"
+                     f"<div><div class='muted'>{_e(L['attempts'])}</div>"
+                     f"<div class='big'>{_num('attempts', st['attempts'])}</div></div>"
+                     f"<div><div class='muted'>{_e(L['counted'])}</div>"
+                     f"<div class='big'>{_num('counted', st['counted'])}</div></div>"
+                     f"<div><div class='muted'>{_e(L['clean'])}</div>"
+                     f"<div class='big'>{_num('clean', st['clean'])}</div></div>"
                      f"<div><div class='muted'>{_e(L['score'])}</div><div class='big'>"
                      f"{_num('score', st['score'] if st['score'] is not None else '–')}</div></div></div>")
         rows = "".join(
@@ -265,7 +270,8 @@ def render_html(data: dict[str, Any], lang: str = "en") -> str:
             parts.append(f"<div>{_e(L['why_not'])}: " + ", ".join(
                 f"{_num('why_' + k, v)} {_e(summary_text(k, lang))}" for k, v in st["why_not"].items()) + "</div>")
         if st["other_side_attempts"]:
-            parts.append(f"<div class='muted'>{_e(L['other_side'])}: {st['other_side_attempts']} {_e(L['attempts']).lower()}</div>")
+            parts.append(f"<div class='muted'>{_e(L['other_side'])}: {st['other_side_attempts']}"
+                         f" {_e(L['attempts']).lower()}</div>")
         chart = chart_rom(st, L, salt=f"{sid}rom")
         if chart:
             parts.append(f"<h3>{_e(L['rom'])}</h3><div class='chart' data-chart='rom'>{chart}</div>"
@@ -288,7 +294,8 @@ def render_html(data: dict[str, Any], lang: str = "en") -> str:
     parts.append(f"<div class='card'><h2>{_e(L['score'])}</h2><div>{_e(FORM_SCORE_DOC.get(lang, FORM_SCORE_DOC['en']))}"
                  "</div></div>")
     parts.append(f"<div class='card'><h2>{_e(L['safety'])}</h2><div>{_e(ct('safety', lang))}</div></div>")
-    rf = "".join(f"<tr><td>{_e(r['exercise_id'])}</td><td>{_e(r['version'])}</td><td><code>{_e(r['sha256'][:16])}</code></td></tr>"
+    rf = "".join(f"<tr><td>{_e(r['exercise_id'])}</td><td>{_e(r['version'])}</td>"
+                 f"<td><code>{_e(r['sha256'][:16])}</code></td></tr>"
                  for r in data["rule_files"])
     parts.append(f"<div class='card muted'><h2>{_e(L['provenance'])}</h2>"
                  f"<div>Form Coach {_e(s['app_version'])} · model {_e(s['model'])} · routine {_e(s['routine_id'])} "

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from .errors import RuleFileError, UsageError
 from .rules import schema as S
@@ -115,7 +115,7 @@ class PlannedSet:
 
 
 def plan(routine: Routine) -> tuple[PlannedSet, ...]:
-    out = []
+    out: list[PlannedSet] = []
     for si, st in enumerate(routine.steps):
         for n in range(1, st.sets + 1):
             out.append(PlannedSet(len(out), si, st, n, st.sets))
@@ -198,7 +198,8 @@ def parse_routine(text: str, filename: str, expected_id: Optional[str] = None) -
         ctx.add(("routine", "id"), f"'id' must equal the file name without .toml: expected \"{expected_id}\", "
                 f"found \"{head['id']}\"")
     steps: list[Step] = []
-    raw_steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    steps_value = data.get("steps")
+    raw_steps: list[Any] = steps_value if isinstance(steps_value, list) else []
     if top.get("steps") is not None and not raw_steps:
         ctx.add(("steps",), "'steps' expects at least one [[steps]] table")
     known = exercise_ids()
@@ -246,5 +247,6 @@ def parse_routine(text: str, filename: str, expected_id: Optional[str] = None) -
                               hold_s=float(v["hold_s"]), rest_s=float(v["rest_s"]), how_to=v["how_to"]))
     if ctx.problems:
         raise RuleFileError(ctx.formatted())
+    assert head is not None  # a missing or malformed [routine] table is one of ctx.problems
     return Routine(id=head["id"], name=head["name"], version=head["version"], description=head["description"],
                    per_week=head["per_week"], max_set_s=float(head["max_set_s"]), steps=tuple(steps))

@@ -28,7 +28,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import numpy as np
 
@@ -40,6 +40,10 @@ from .routine import PlannedSet, Routine, plan
 from .rules.schema import text
 from .runner import Item, Session, format_summary, recording_items, video_items
 from .store import Store, StoreError, private_dir
+
+if TYPE_CHECKING:  # annotations only: both are imported when first needed
+    from .capture import VideoWriter
+    from .pose.recording import RecordingWriter
 
 log = logging.getLogger("coach")
 
@@ -96,6 +100,7 @@ def open_sources(specs: list[str], model: Optional[str] = None, canvas: bool = F
             except BaseException:
                 source.close()
                 raise
+        assert source.size is not None  # every opened FrameSource has read its first frame
         yield Source(source.name, video_items(source, est), source.fps, source.size, [source.close],
                      live=source.is_live, model=_model_text(est))
     if est is not None:
@@ -163,8 +168,8 @@ class RoutineRun:
         self.index = 0  # frames fed so far (the recording's frame numbers)
         self.last_t = -1.0
         self.closers: list = []
-        self.recorder = None
-        self.video = None
+        self.recorder: Optional[RecordingWriter] = None
+        self.video: Optional[VideoWriter] = None
         self.session_id = 0
         self.uuid = ""
         self._sources_done = False
@@ -217,6 +222,7 @@ class RoutineRun:
     def _record(self, item: Item) -> None:
         if self.recorder is None:
             from .pose.recording import RecordingWriter
+            assert self.source is not None  # items come only from the current source
             w, h = (item.image.shape[1], item.image.shape[0]) if item.image is not None else self.source.size
             self.recorder = RecordingWriter(self.rec_path, self.source.fps or 30.0, (w, h),
                                             {"source": ", ".join(self.specs), "coach_version": __version__,
@@ -234,7 +240,8 @@ class RoutineRun:
                 from .capture import VideoWriter
                 self.video = VideoWriter(self.video_path, (self.source.fps if self.source else 30.0) or 30.0,
                                          (img.shape[1], img.shape[0]))
-                os.chmod(self.video.partial, 0o600)  # the member on video: readable by its owner only (kept by the final rename)
+                # the member on video: readable by its owner only (kept by the final rename)
+                os.chmod(self.video.partial, 0o600)
                 self.closers.append(self.video.close)
             self.video.write(img)
         if self.window is not None:
@@ -316,8 +323,10 @@ class RoutineRun:
                   + (" - " + text(st.how_to, self.lang) if st.how_to and ps.number == 1 else ""), start_t)
         session = Session(ex, pipeline_params(), lang=self.lang, fps=None, source_name=", ".join(self.specs),
                           personal=self.personal.get(ex.id))
-        state = {"reason": None, "met_t": None, "held": 0.0, "hold_now": 0.0, "count": 0, "first_t": None,
-                 "stored": 0, "last_attempt": {}}
+        # the set's running state, shared with control(): reason, met_t, first_t (s or None), held,
+        # hold_now, hold_peak (s), count, stored (attempts), last_attempt (side -> attempt id)
+        state: dict[str, Any] = {"reason": None, "met_t": None, "held": 0.0, "hold_now": 0.0, "count": 0,
+                                 "first_t": None, "stored": 0, "last_attempt": {}}
         target_text = (lambda: ct("reps_of", self.lang, reps=state["count"], target=st.reps)) if st.reps else (
             lambda: ct("held_of", self.lang, held=state["held"] + state["hold_now"], target=st.hold_s))
         side = side_text(st.side, self.lang).lstrip(", ")
@@ -343,7 +352,8 @@ class RoutineRun:
                     rom = abs(e.reached - rest) if (e.reached is not None and rest is not None) else None
                     aid = self.store.add_attempt(
                         self.session_id, set_id, start_t=round(start, 3), end_t=round(e.t, 3),
-                        counted=int(e.kind == "rep"), side=e.side, reason=None if e.kind == "rep" else (e.reason or e.kind),
+                        counted=int(e.kind == "rep"), side=e.side,
+                        reason=None if e.kind == "rep" else (e.reason or e.kind),
                         reached=_r(e.reached), target=_r(e.target), rest=_r(rest), rom=_r(rom),
                         tempo_s=round(e.t - start, 3),
                         hold_s=round(state["hold_peak"], 3) if state.get("hold_peak") else None, faults=())
@@ -428,6 +438,7 @@ class RoutineRun:
         the routine (neither counted nor recorded); the next set starts on the next source."""
         dropped = 0
         if self.source is not None:
+            assert self.source.raw is not None  # set by _next_source
             for _ in self.source.raw:  # not paced (--realtime): nobody watches these frames
                 dropped += 1
             self._next()  # the source's end: on to the next one
@@ -515,7 +526,9 @@ class RoutineRun:
         reason = "completed"
         try:
             if opened:
-                self.store.db.execute("UPDATE sessions SET model = ? WHERE id = ?", (self.source.model, self.session_id))
+                assert self.source is not None  # _next_source() returned True: it is set
+                self.store.db.execute("UPDATE sessions SET model = ? WHERE id = ?",
+                                      (self.source.model, self.session_id))
             for k, ps in enumerate(self.plan):
                 if self._sources_done:
                     reason = "source ended"
@@ -640,7 +653,8 @@ def format_routine_summary(res: RunResult, store: Store, lang: str = "en") -> st
     for s in res.summaries:
         st = s["set"]
         head = format_summary(s, lang).splitlines()
-        head[0] += f"  [{ct('set_of', lang, n=st['number'], of=st['of'])}{side_text(st['side'], lang)}: {st['end_reason']}]"
+        set_of = ct('set_of', lang, n=st['number'], of=st['of'])
+        head[0] += f"  [{set_of}{side_text(st['side'], lang)}: {st['end_reason']}]"
         lines += head
     rows = store.session_rows(res.session_id)
     pains = {p["moment"]: p["score"] for p in rows["pain"]}

@@ -12,7 +12,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Protocol
 
 import numpy as np
 
@@ -26,6 +26,10 @@ from .shutdown import NAMES, SHUTDOWN
 from .summary import SummaryBuilder
 from .types import FrameResult, Pose
 
+if TYPE_CHECKING:  # annotations only: runner itself needs neither cv2 (capture) nor a speech engine
+    from .capture import FrameSource
+    from .voice import Voice
+
 log = logging.getLogger("coach")
 
 
@@ -38,6 +42,15 @@ class Item:
     image: Optional[np.ndarray]
     pose: Optional[Pose]
     arrived: Optional[float] = None  # monotonic s when a live source handed the frame over (latency only)
+
+
+class Sink(Protocol):
+    """What Session.run hands every frame to: sinks draw, speak or write (stages only return
+    events). Called with the frame's result and its Item; returning False stops the session
+    (e.g. the member closed the window); None or True carries on. Positional arguments, so any
+    function or callable object with that shape is a sink, whatever it names them."""
+
+    def __call__(self, result: FrameResult, item: Item, /) -> Optional[bool]: ...
 
 
 def video_items(source, estimator) -> Iterator[Item]:
@@ -151,6 +164,12 @@ class Session:
         # (item -> False to stop) and neither counted nor given to the sinks or recorded.
         self.paused = False
         self.idle: Optional[Callable[[Item], Optional[bool]]] = None
+        # Set by the caller that opened the input (coach.cli): the frame source, how many of its
+        # warnings were already reported, the latency sink (live sources) and the voice, if any.
+        self.source: Optional[FrameSource] = None
+        self.warned = 0
+        self.latency: Optional[LatencySink] = None
+        self.voice: Optional[Voice] = None
 
     def recalibrate(self) -> None:
         """Forget the member's range (profile or learnt) and learn it again from the next reps;
@@ -158,7 +177,7 @@ class Session:
         self.coach.personal = None
         self.coach.load(self.coach.ex)
 
-    def run(self, items: Iterable[Item], sinks: Iterable[Callable[[FrameResult, Item], Optional[bool]]] = (),
+    def run(self, items: Iterable[Item], sinks: Iterable[Sink] = (),
             closers: Iterable[Callable[[], None]] = ()) -> dict:
         """Feed every item to the coach and the sinks; returns the summary dict.
 

@@ -12,7 +12,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from .errors import UsageError
 
@@ -123,8 +123,8 @@ def _ask_window(window, moment: str, lang: str, size=(960, 540)) -> Optional[tup
             typed += chr(key)
         elif key in (8, 127):
             typed = typed[:-1]
-        elif key in (10, 13) and parse_pain(typed) is not None:
-            return parse_pain(typed), "window"
+        elif key in (10, 13) and (pain := parse_pain(typed)) is not None:
+            return pain, "window"
         elif key in (10, 13):
             typed = ""  # 11 and above are not on the scale: start again
 
@@ -316,7 +316,7 @@ def list_routines(args) -> int:
     from .errors import RuleFileError
     from .routine import load_routine, routine_ids, routines_dir
     from .rules.schema import text
-    rows = []
+    rows: list[dict[str, Any]] = []
     for rid in routine_ids():
         try:
             r = load_routine(routines_dir() / f"{rid}.toml")
@@ -329,13 +329,13 @@ def list_routines(args) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    for r in rows:
-        if "error" in r:
-            print(f"{r['id']}  (invalid: {r['error']})")
+    for row in rows:
+        if "error" in row:
+            print(f"{row['id']}  (invalid: {row['error']})")
             continue
         steps = ", ".join(f"{s['exercise']}{' ' + s['side'] if s['side'] else ''} "
-                          f"{s['sets']}x{s['reps'] or str(s['hold_s']) + 's'}" for s in r["steps"])
-        print(f"{r['id']}  {r['name']}  ({r['per_week']}/week): {steps}")
+                          f"{s['sets']}x{s['reps'] or str(s['hold_s']) + 's'}" for s in row["steps"])
+        print(f"{row['id']}  {row['name']}  ({row['per_week']}/week): {steps}")
     print(f"\n{len(rows)} routine{'s' if len(rows) != 1 else ''} in {routines_dir()}")
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Optional
+from typing import Iterable, Optional
 
 from .engines import add_engine_options, engine_from_args
 from .errors import CoachError, RuleFileError, UsageError
@@ -63,7 +63,7 @@ def _progress(total: int, unit: str, disabled: bool):
     if disabled or not sys.stderr.isatty():
         return None
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]  # no hints shipped; types-tqdm is no dependency
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
     import shutil
@@ -82,12 +82,12 @@ def cmd_extract(args) -> int:
     if not args.no_progress and sys.stderr.isatty():
         counts = extract.frame_counts(jobs)
         by_frame = all(n is not None for n in counts)
-        bar = _progress(sum(counts) if by_frame else len(jobs), "frame" if by_frame else "video", False)
+        bar = _progress(sum(n or 0 for n in counts) if by_frame else len(jobs), "frame" if by_frame else "video", False)
     if here:  # in this process: the bar moves frame by frame
         from .pose.landmarker import ensure_bundle
         ensure_bundle()
         state = {"progress": bar.update} if bar is not None and bar.unit == "frame" else None
-        results = (extract.extract_one(state, j) for j in jobs)
+        results: Iterable[dict] = (extract.extract_one(state, j) for j in jobs)
     else:  # workers: the bar moves video by video
         results = extract.run(jobs, engine)
     failed = done = 0
@@ -103,7 +103,7 @@ def cmd_extract(args) -> int:
                 line = f"{row['status']:7s} {row['recording']}  ({msg})"
                 (bar.write(line, file=sys.stdout) if bar is not None else print(line, flush=True))
             if bar is not None:  # frames: up to the end of this video (all of it from workers)
-                done += counts[i] if bar.unit == "frame" else 1
+                done += (counts[i] or 0) if bar.unit == "frame" else 1  # every count known in frame mode
                 bar.update(max(0, done - bar.n))
     finally:
         if bar is not None:

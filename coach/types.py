@@ -51,7 +51,7 @@ class Frame:
     image: NDArray[np.uint8]
     t: float
     index: int
-    rgb: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
+    rgb: Optional[NDArray[np.uint8]] = field(default=None, compare=False, repr=False)
     arrived: Optional[float] = field(default=None, compare=False)
 
     def __post_init__(self) -> None:

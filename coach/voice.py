@@ -126,6 +126,7 @@ class Voice:
 
     # ----------------------------------------------------------------- the worker
     def _command(self, text: str) -> list[str]:
+        assert self.binary is not None  # the worker only runs when espeak-ng was found
         cmd = [self.binary, "-v", VOICES.get(self.lang, self.lang), "-s", str(WORDS_PER_MINUTE)]
         return cmd + (["--stdout"] if not self.audio else []) + ["--", text]
 
@@ -136,8 +137,9 @@ class Voice:
                     self._cond.wait()
                 if self._stop:
                     return
-                text, queued = self._pending
-                self._pending = None
+                pending, self._pending = self._pending, None
+                assert pending is not None  # the wait above ends with a sentence or with _stop
+                text, queued = pending
                 if self._clock() - queued > STALE_AFTER_S:
                     continue
                 try:

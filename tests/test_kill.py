@@ -25,7 +25,8 @@ def committed(db: Path) -> list[tuple]:
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
         try:
-            return con.execute("SELECT id, set_id, start_t, end_t, counted, reached FROM attempts ORDER BY id").fetchall()
+            return con.execute("SELECT id, set_id, start_t, end_t, counted, reached"
+                               " FROM attempts ORDER BY id").fetchall()
         finally:
             con.close()
     except sqlite3.OperationalError:  # not created yet

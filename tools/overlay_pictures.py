@@ -28,7 +28,7 @@ def main(clip: str, exercise: str, prefix: str, frames: list[int]) -> None:
         session = Session(ex, params, lang=lang, fps=src.fps)
         saved = []
 
-        def sink(r, item):
+        def sink(r, item, saved=saved, lang=lang):
             if frames:
                 want = item.index in frames
             elif prefix.endswith("_hold"):  # a hold under way

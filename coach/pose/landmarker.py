@@ -449,6 +449,7 @@ def hobby_loop(video: Union[str, Path], model_path: Union[str, Path, None] = Non
 
     est = PoseEstimator(model_path, live=False, **confidences)
     landmarker = est._landmarker
+    assert landmarker is not None  # made by PoseEstimator.__init__
     cap = cv2.VideoCapture(str(video))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     n = poses = 0

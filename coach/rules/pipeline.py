@@ -86,12 +86,13 @@ DESK: dict[str, S.Key] = {
 def parse_desk(text: str, filename: str) -> dict[str, Any]:
     """calibration/desk.toml, every key typed and range-checked."""
     data, problems = parse_toml(text, filename)
-    if problems:
+    if problems or data is None:  # parse_toml gives a table exactly when it has no problems
         raise RuleFileError(problems)
     ctx = _Ctx(filename, text)
     out = _section(ctx, data, (), DESK, "the desk file")
     if "break_exercises" in out and len(out["break_exercises"]) != 2:
-        ctx.add(("break_exercises",), f"'break_exercises' expects two exercise ids, found {len(out['break_exercises'])}")
+        found = len(out['break_exercises'])
+        ctx.add(("break_exercises",), f"'break_exercises' expects two exercise ids, found {found}")
     if ctx.problems:
         raise RuleFileError(ctx.formatted())
     return out
