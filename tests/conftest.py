@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import realclips
+from xdisplay import display  # noqa: F401  (a fixture: Xvfb for the window tests)
 
 REPO = Path(__file__).resolve().parents[1]
 CLIPS = realclips.CLIPS  # ../shared/data/clips, or $COACH_CLIPS_DIR

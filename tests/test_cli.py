@@ -9,13 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clirun import coach
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def coach(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO)
 
 
 def one_clear_line(p: subprocess.CompletedProcess) -> str:

@@ -4,13 +4,12 @@ Every damaged file is made here."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from clirun import coach
 from PIL import Image
 
 from coach import capture
@@ -20,9 +19,6 @@ from coach.errors import EXIT_INCOMPLETE
 REPO = Path(__file__).resolve().parents[1]
 
 
-def coach(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO)
 
 
 def noise(rng, w=160, h=120):

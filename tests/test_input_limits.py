@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from clirun import coach
 from longsession import squat_recording
 
 from coach.errors import RecordingError, RuleFileError
@@ -27,9 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 SQUAT = (exercises_dir() / "squat.toml").read_text(encoding="utf-8")
 
 
-def coach(*args: str, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO, **kw)
 
 
 def deep_toml(levels: int) -> str:

@@ -14,43 +14,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
+from xdisplay import needs_x, wait_for
 
 from coach.capture import VideoWriter
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
-                                reason="needs Xvfb and xdotool (apt-get install xvfb xdotool; .ci/run installs them)")
+pytestmark = needs_x
 
 
-@pytest.fixture
-def display():
-    r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    num = b""
-    while not num.endswith(b"\n"):
-        chunk = os.read(r, 16)
-        if not chunk:
-            break
-        num += chunk
-    os.close(r)
-    try:
-        yield f":{num.decode().strip()}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def wait_for(check, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_run_in_a_real_window_with_keys(tmp_path, display):

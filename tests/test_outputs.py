@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from clirun import coach
 from longsession import squat_recording
 
 from coach import capture
@@ -26,9 +27,6 @@ from coach.pose.recording import JOURNAL_RECORD, load_recording
 REPO = Path(__file__).resolve().parents[1]
 
 
-def coach(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO)
 
 
 def one_line(p: subprocess.CompletedProcess) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sessionkit
+from clirun import coach
 
 from coach.cli import main
 from coach.routine import find_routine, plan
@@ -20,9 +19,6 @@ from coach.store import Store
 REPO = Path(__file__).resolve().parents[1]
 
 
-def coach(*args: str, timeout: float = 300, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO, env=env)
 
 
 # ------------------------------------------------------------------ the file format

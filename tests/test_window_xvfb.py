@@ -5,39 +5,17 @@ pauses and resumes, q quits, and the pain after is typed too. Skips without Xvfb
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 import sessionkit
+from xdisplay import needs_x, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
-                                reason="needs Xvfb and xdotool (apt-get install xvfb xdotool; .ci/run installs them)")
-
-
-@pytest.fixture
-def display():
-    r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    num = b""
-    while not num.endswith(b"\n"):
-        chunk = os.read(r, 16)
-        if not chunk:
-            break
-        num += chunk
-    os.close(r)
-    try:
-        yield f":{num.decode().strip()}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+pytestmark = needs_x
 
 
 def query(db: Path, sql: str) -> list:
@@ -53,14 +31,6 @@ def query(db: Path, sql: str) -> list:
         return []
 
 
-def wait_for(check, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_keys_in_a_real_window(tmp_path, display):
