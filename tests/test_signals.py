@@ -107,11 +107,12 @@ def test_signal_before_the_first_frame_follows_the_same_rule(monkeypatch, capsys
 
     monkeypatch.setattr(cli, "_open_pose_stream", opening)
     rec = squat_recording(tmp_path / "short.npz", 30)
+    before = signal.getsignal(signal.SIGTERM)  # SIG_DFL, or what an earlier test left (Ray installs one)
     code = cli.main(["analyze", str(rec), "--exercise", "squat", "--json"])
     err = capsys.readouterr().err
     assert code == 143
     assert err.strip() == "coach: stopped"
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers given back after the command
+    assert signal.getsignal(signal.SIGTERM) is before  # handlers given back after the command
 
 
 def test_signal_between_frames_stops_after_the_frame_in_hand(monkeypatch, capsys, tmp_path):
