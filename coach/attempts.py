@@ -188,7 +188,7 @@ class AttemptCounter:
         self._known_since: dict[str, float] = {}  # measure -> known without a gap since
         self._required: Optional[bool] = None  # `require` this attempt: None never known, then ever true
         self._frames: deque[tuple[float, Mapping[str, float]]] = deque()  # recent (t, values), fallback only
-        self._trail: deque[tuple[float, float]] = deque()  # known (t, travel) of the last STILL_S
+        self._trail: deque[tuple[float, float]] = deque()  # known (t, travel) of the last END_S (finish)
         self._replaying = False
 
     # ------------------------------------------------------------------ queries (RepCounter's)
@@ -451,7 +451,7 @@ class AttemptCounter:
         y = self.sign * v
         self._recent.append(y)
         self._trail.append((t, y))
-        while self._trail and t - self._trail[0][0] > STILL_S + EPS_S:
+        while self._trail and t - self._trail[0][0] > END_S + EPS_S:
             self._trail.popleft()
         if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._home() + self.required):
@@ -756,7 +756,7 @@ class AttemptCounter:
         if self.rep_start is None or not self._trail:
             return False
         t1, y1 = self._trail[-1]
-        t0, y0 = next(((a, b) for a, b in self._trail if t1 - a <= END_S + EPS_S), self._trail[-1])
+        t0, y0 = self._trail[0]
         base = self._base()
         if t1 - t0 < EPS_S or base is None or t1 - self.rep_start < EPS_S:
             return False

@@ -6,6 +6,7 @@ Installed wheels carry them in ``coach/_data/``; a source checkout uses the repo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .config import PipelineConfig
 from .errors import UsageError
@@ -39,18 +40,25 @@ def exercise_ids() -> list[str]:
     return sorted(p.stem for p in exercises_dir().glob("*.toml"))
 
 
-def find_exercise(name: str) -> Exercise:
-    """An exercise by id (from the library) or by path to a .toml file."""
+def data_file(name: str, folder: Path, ids: Callable[[], list[str]], what: str, list_command: str) -> Path:
+    """The file a name means: a path to a .toml file as given, else ``folder/NAME.toml``; an
+    unknown id is one UsageError line with the nearest of ``ids()`` (listed only then) and the
+    command that lists them."""
     p = Path(name)
     if p.suffix == ".toml" or p.exists():
-        return load_exercise(p)
-    f = exercises_dir() / f"{name}.toml"
+        return p
+    f = folder / f"{name}.toml"
     if not f.exists():
         from .rules.tomlpos import did_you_mean
-        hint = did_you_mean(name, exercise_ids())
-        raise UsageError(f"unknown exercise '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")
-                         + "; 'coach list' shows them all")
-    return load_exercise(f)
+        hint = did_you_mean(name, ids())
+        raise UsageError(f"unknown {what} '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")
+                         + f"; '{list_command}' shows them all")
+    return f
+
+
+def find_exercise(name: str) -> Exercise:
+    """An exercise by id (from the library) or by path to a .toml file."""
+    return load_exercise(data_file(name, exercises_dir(), exercise_ids, "exercise", "coach list"))
 
 
 def calibration_protocol(path: Path | None = None) -> dict:

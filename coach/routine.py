@@ -138,16 +138,8 @@ DEFAULT = "upper_back"
 
 def find_routine(name: Optional[str] = None) -> Routine:
     """A routine by id (exercises/routines/ID.toml) or by path; default: upper_back."""
-    name = name or DEFAULT
-    p = Path(name)
-    if p.suffix == ".toml" or p.exists():
-        return load_routine(p)
-    f = routines_dir() / f"{name}.toml"
-    if not f.exists():
-        hint = did_you_mean(name, routine_ids())
-        raise UsageError(f"unknown routine '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")
-                         + "; 'coach list --routines' shows them all")
-    return load_routine(f)
+    from .library import data_file
+    return load_routine(data_file(name or DEFAULT, routines_dir(), routine_ids, "routine", "coach list --routines"))
 
 
 def load_routine(path) -> Routine:
