@@ -125,7 +125,7 @@ def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[Pipe
 
 
 class _TraceSink:
-    def __init__(self, session):
+    def __init__(self, session: Any) -> None:
         self.coach = session.coach
         self.t: list[float] = []
         self.vals: list[dict] = []
