@@ -213,9 +213,17 @@ TRACE_LINE = "#1f4e79"   # the measure (darker than COUNTED: the charts' colours
 TRACE_POINT = "#c55a11"  # the count point
 TRACE_OK = "#2ca02c"     # a counted attempt's span
 TRACE_SHORT = "#d62728"  # an attempt that did not count
+# The word on an attempt that did not count (coach.runner.miss_kind keys), short enough for the
+# picture; the report's "Not counted" line says it in full.
+TRACE_WHY = {
+    "en": {"short": "short", "return": "no return", "quick": "too quick", "hold": "hold short",
+           "paused": "too slow", "other": "not counted"},
+    "es": {"short": "corto", "return": "sin volver", "quick": "rápido", "hold": "sin mantener",
+           "paused": "lento", "other": "no contó"},
+}
 
 
-def session_traces(store, rows: dict[str, Any]) -> dict[tuple, dict]:
+def session_traces(store, rows: dict[str, Any], lang: Optional[str] = None) -> dict[tuple, dict]:
     """Per step key (step_index, exercise_id, side): ``{"png": base64 PNG or None, "note": text}``.
 
     Each set is replayed from the session's landmark recording (coach.session_replay) to get the
@@ -245,11 +253,12 @@ def session_traces(store, rows: dict[str, Any]) -> dict[tuple, dict]:
             out[key] = {"png": None, "note": str(e)}
             continue
         changed = bool(shas.get(key[1])) and _sha256(ex.path) != shas.get(key[1])
-        out[key] = {"png": chart_trace(drawn, rows["attempts"], key[2]), "changed": changed, "note": ""}
+        out[key] = {"png": chart_trace(drawn, rows["attempts"], key[2], lang or rows["session"]["lang"] or "en"),
+                    "changed": changed, "note": ""}
     return out
 
 
-def chart_trace(drawn: list, attempts: list[dict], side: Optional[str]) -> str:
+def chart_trace(drawn: list, attempts: list[dict], side: Optional[str], lang: str = "en") -> str:
     """One step's sets side by side: the primary measure over time, the count point (dashed),
     the member's rest (dotted), the phase thresholds on that measure (thin green), and the
     stored attempts shaded (green counted, red not, labelled with why). Base64 PNG."""
@@ -262,6 +271,7 @@ def chart_trace(drawn: list, attempts: list[dict], side: Optional[str]) -> str:
     plt = _plt()
     measure = ""
     n = 0  # attempts numbered through the step, as the step's other charts number them
+    why = TRACE_WHY.get(lang, TRACE_WHY["en"])
     fig, axes = plt.subplots(1, len(drawn), figsize=TRACE_SIZE_IN, dpi=TRACE_DPI, sharey=True, squeeze=False)
     lo_y, hi_y = float("inf"), float("-inf")
     for ax, (part, result) in zip(axes[0], drawn):
@@ -302,11 +312,11 @@ def chart_trace(drawn: list, attempts: list[dict], side: Optional[str]) -> str:
             n += 1
             ok = bool(a["counted"])
             ax.axvspan(a["start_t"], a["end_t"], color=TRACE_OK if ok else TRACE_SHORT, alpha=0.18, lw=0)
-            ax.text((a["start_t"] + a["end_t"]) / 2, 0.97, f"{n}" if ok else f"{n} {miss_kind(a['reason'] or '')}",
+            ax.text((a["start_t"] + a["end_t"]) / 2, 0.97, f"{n}" if ok else f"{n} {why[miss_kind(a['reason'] or '')]}",
                     transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7,
                     color="#375623" if ok else "#990000")
         ax.set_xlim(float(t[0]), float(t[-1]))
-        ax.set_title(f"set {part.row['number']}/{part.row['of_sets']}", fontsize=8)
+        ax.set_title(f"{'serie' if lang == 'es' else 'set'} {part.row['number']}/{part.row['of_sets']}", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_xlabel("s", fontsize=7)
         ax.grid(alpha=0.3)
@@ -456,6 +466,7 @@ def render_html(data: dict[str, Any], lang: str = "en", traces: Optional[dict[tu
 def write_report(store, session_id: int, path: Path, lang: Optional[str] = None) -> Path:
     rows = store.session_rows(session_id)
     data = report_data(rows)
-    out = render_html(data, lang or rows["session"]["lang"] or "en", session_traces(store, rows))
+    lang = lang or rows["session"]["lang"] or "en"
+    out = render_html(data, lang, session_traces(store, rows, lang))
     from .store import write_private
     return write_private(Path(path), out)
