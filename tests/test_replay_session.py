@@ -194,3 +194,25 @@ def test_report_and_export_also_refuse_an_unknown_session_with_exit_2(session):
     for cmd in (["report", "7"], ["export", "7", "-o", "x.zip"]):
         p = coach(*cmd, "--data-dir", str(data))
         assert p.returncode == 2 and p.stderr.strip().startswith("coach: error: no session '7' in "), cmd
+
+
+def test_a_session_exported_by_the_member_replays_in_the_therapists_store(session, tmp_path, capsys):
+    res, data = session
+    bundle = tmp_path / "s.zip"
+    assert main(["export", "last", "--data-dir", str(data), "-o", str(bundle)]) == 0
+    clinic = tmp_path / "clinic"
+    assert main(["import", str(bundle), "--data-dir", str(clinic)]) == 0
+    capsys.readouterr()
+    sets = replay_json(capsys, res["uuid"][:8], "--data-dir", str(clinic))
+    assert len(sets) == 4 and all(d["against"]["kind"] == "stored" and d["diff"]["unchanged"] for d in sets)
+    assert [d["after"]["reps_detail"] for d in sets] == [s["reps_detail"] for s in res["sets"]]
+
+
+def test_help_says_what_a_session_is():
+    for cmd in ("replay", "explain"):
+        p = coach(cmd, "--help")
+        text = " ".join(p.stdout.split())
+        assert p.returncode == 0 and "RECORDING|SESSION" in text and "--data-dir DIR" in text, cmd
+        assert "'coach sessions' lists them: its id, the first characters of its uuid, the date it started " \
+               "(YYYY-MM-DD, when only one session started that day) or 'last' / 'latest'" in text, cmd
+        assert "names no session ends with one line and exit code 2" in text, cmd
