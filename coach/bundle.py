@@ -26,7 +26,7 @@ MAX_JSON_BYTES = 50_000_000
 
 
 def export_session(store: Store, session_id: int, out: Path) -> Path:
-    from .report import render_html, report_data
+    from .report import render_html, report_data, session_traces
     rows = store.session_rows(session_id)
     s = rows["session"]
     tmp = out.with_name(f".{out.name}.tmp")
@@ -35,7 +35,8 @@ def export_session(store: Store, session_id: int, out: Path) -> Path:
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("session.json", json.dumps({"format": FORMAT, "rows": rows}, ensure_ascii=False, indent=1))
-            z.writestr("report.html", render_html(report_data(rows), s["lang"] or "en"))
+            z.writestr("report.html", render_html(report_data(rows), s["lang"] or "en",
+                                                   session_traces(store, rows)))
             for key, name in (("recording_path", "landmarks.npz"), ("video_path", "video.mp4")):
                 if s.get(key) and (store.data_dir / s[key]).exists():
                     z.write(store.data_dir / s[key], name)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -81,15 +81,28 @@ def replay(rec, exercise: Exercise, params: Optional[PipelineConfig] = None, *, 
            personal: Optional[Personal] = None, trace: bool = False, source_name: str = "") -> ReplayResult:
     """Re-run ``rec`` (a coach.pose.recording.Recording) through the live session code with
     ``exercise``'s rules; ``trace`` also keeps the per-frame Trace (costs ~10 % more)."""
-    from .runner import Session, recording_items
+    from .runner import recording_items
+    return replay_items(recording_items(rec), exercise, params, fps=rec.fps, lang=lang, personal=personal,
+                        trace=trace, source_name=source_name or rec.meta.get("source", ""))
+
+
+def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[PipelineConfig] = None, *,
+                 fps: Optional[float], lang: str = "en", personal: Optional[Personal] = None, trace: bool = False,
+                 source_name: str = "") -> ReplayResult:
+    """Re-run a stream of runner.Items (times in s, e.g. one set of a stored session on the
+    session's clock) through a fresh runner.Session, as :func:`replay` does for a recording.
+    ``fps``: what the live session was given (None for a routine's sets, which are timed by
+    their frames)."""
+    from .runner import Session
     params = params or pipeline_params()
-    session = Session(exercise, params, lang=lang, fps=rec.fps, source_name=source_name or rec.meta.get("source", ""),
-                      personal=personal)
+    session = Session(exercise, params, lang=lang, fps=fps, source_name=source_name, personal=personal)
     events: list[RepEvent] = []
     cues: list[Cue] = []
     tr = _TraceSink(session) if trace else None
+    times: list[float] = []
 
     def sink(r: FrameResult, _item) -> None:
+        times.append(r.t)
         if r.events:
             events.extend(r.events)
         if r.new_cue is not None:
@@ -105,15 +118,14 @@ def replay(rec, exercise: Exercise, params: Optional[PipelineConfig] = None, *, 
         add_events(r)
 
     session.summary.add_events = add_final  # type: ignore[method-assign]
-    summary = session.run(recording_items(rec), [sink])
-    times = np.asarray(rec.times, dtype=np.float64)
+    summary = session.run(items, [sink])
     secs = float(times[-1] - times[0]) if len(times) > 1 else 0.0
     return ReplayResult(exercise, tuple(events), tuple(cues), summary, tr.result() if tr else None,
-                        frames=len(rec), seconds=secs)
+                        frames=len(times), seconds=secs)
 
 
 class _TraceSink:
-    def __init__(self, session):
+    def __init__(self, session: Any) -> None:
         self.coach = session.coach
         self.t: list[float] = []
         self.vals: list[dict] = []
@@ -295,15 +307,17 @@ def _rom(d: Optional[dict]) -> str:
     return f"{d['reached']:.3g}" + (f"/{target:.3g}" if target is not None else "")
 
 
-def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts: bool = True) -> list[str]:
+def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts: bool = True,
+                first: int = 1) -> list[str]:
     """The diff as lines of text for a therapist: the rep count, every attempt (changed ones
-    marked with *) with its verdicts and range of motion before and after, then the cues."""
+    marked with *) with its verdicts and range of motion before and after, then the cues.
+    Attempts are numbered from ``first`` (a session's sets number them through the exercise)."""
     lines = [f"reps: {diff.reps_before} -> {diff.reps_after}"
              + ("   (no verdict and no cue changed)" if diff.unchanged else "")]
     changed = diff.changed_attempts
     lines.append(f"attempts: {len(diff.attempts)}, {len(changed)} changed (* below); range of motion is "
                  f"reached/target in the primary measure's unit, before -> after")
-    for k, a in enumerate(diff.attempts, 1):
+    for k, a in enumerate(diff.attempts, first):
         if not all_attempts and not a.changed:
             continue
         d = _present(a.after, a.before)

@@ -45,7 +45,13 @@ LABELS = {
                        "committed before that is shown.",
            "other_side": "other side", "none": "none", "held": "held", "duration": "Duration",
            "rom_note": "Dots: each attempt's furthest value (filled: counted). Line: the value a rep had to reach; "
-                       "band: from there to your full range."},
+                       "band: from there to your full range.",
+           "trace": "The movement over time",
+           "trace_note": "Line: the measure reps are counted on. Dashed: the point a rep had to reach; dotted: your "
+                         "rest; thin green lines: the rule file's phase thresholds. Shaded: each attempt, green if "
+                         "it counted, red if not (with why).",
+           "trace_none": "Trace not available", "trace_changed": "the rule file has changed since this session: "
+                         "the lines are drawn with the file as it is now"},
     "es": {"title": "Informe de la sesión", "pain": "Dolor", "before": "antes", "after": "después",
            "not_asked": "sin dato", "sets": "Series", "attempts": "Intentos", "counted": "Repeticiones contadas",
            "clean": "Repeticiones limpias", "score": "Puntuación de técnica", "target": "Objetivo",
@@ -56,7 +62,13 @@ LABELS = {
                        "guardado hasta entonces.",
            "other_side": "otro lado", "none": "ninguna", "held": "mantenido", "duration": "Duración",
            "rom_note": "Puntos: el valor más lejano de cada intento (rellenos: contados). Línea: el valor que debía "
-                       "alcanzar una repetición; banda: de ahí a tu recorrido completo."},
+                       "alcanzar una repetición; banda: de ahí a tu recorrido completo.",
+           "trace": "El movimiento en el tiempo",
+           "trace_note": "Línea: la medida con la que se cuentan las repeticiones. Discontinua: el punto que debía "
+                         "alcanzar una repetición; punteada: tu reposo; líneas verdes finas: los umbrales de fase "
+                         "del archivo de reglas. Sombreado: cada intento, verde si contó, rojo si no (y por qué).",
+           "trace_none": "Gráfico no disponible", "trace_changed": "el archivo de reglas ha cambiado desde esta "
+                         "sesión: las líneas se dibujan con el archivo actual"},
 }
 
 
@@ -191,6 +203,141 @@ def chart_bars(values: list[Optional[float]], counted: list[bool], ylabel: str, 
     return svg_figure(fig, salt)
 
 
+# ------------------------------------------------------------------------------ trace
+
+# The trace picture per step: PNG (matplotlib Agg) inlined as base64, small enough to mail:
+# TRACE_SIZE_IN inches at TRACE_DPI dots per inch (704 x 253 px, about 30-50 kB).
+TRACE_SIZE_IN = (6.4, 2.3)
+TRACE_DPI = 110
+TRACE_LINE = "#1f4e79"   # the measure (darker than COUNTED: the charts' colours stay theirs)
+TRACE_POINT = "#c55a11"  # the count point
+TRACE_OK = "#2ca02c"     # a counted attempt's span
+TRACE_SHORT = "#d62728"  # an attempt that did not count
+# The word on an attempt that did not count (coach.runner.miss_kind keys), short enough for the
+# picture; the report's "Not counted" line says it in full.
+TRACE_WHY = {
+    "en": {"short": "short", "return": "no return", "quick": "too quick", "hold": "hold short",
+           "paused": "too slow", "other": "not counted"},
+    "es": {"short": "corto", "return": "sin volver", "quick": "rápido", "hold": "sin mantener",
+           "paused": "lento", "other": "no contó"},
+}
+
+
+def session_traces(store, rows: dict[str, Any], lang: Optional[str] = None) -> dict[tuple, dict]:
+    """Per step key (step_index, exercise_id, side): ``{"png": base64 PNG or None, "note": text}``.
+
+    Each set is replayed from the session's landmark recording (coach.session_replay) to get the
+    measure over time with the count point and rest as the coach used them; the attempts drawn
+    are the ones the store recorded (counted or not, and why). A missing recording or rule file
+    gives a note instead of a picture; a rule file changed since the session, a note with it."""
+    from .errors import CoachError
+    from .library import find_exercise
+    from .routine_run import _sha256
+    from .session_replay import open_session, replay_part
+    out: dict[tuple, dict] = {}
+    try:
+        sess = open_session(store, str(rows["session"]["id"]))
+    except CoachError as e:
+        for st in rows["sets"]:
+            out[(st["step_index"], st["exercise_id"], st["side"])] = {"png": None, "note": str(e)}
+        return out
+    parts: dict[tuple, list] = {}
+    for part in sess.parts:
+        parts.setdefault((part.row["step_index"], part.exercise_id, part.side), []).append(part)
+    shas = {r["exercise_id"]: r["sha256"] for r in rows["rule_files"]}
+    for key, ps in parts.items():
+        try:
+            ex = find_exercise(key[1])
+            drawn = [(p, replay_part(p, ex, trace=True)) for p in ps]
+        except CoachError as e:
+            out[key] = {"png": None, "note": str(e)}
+            continue
+        changed = bool(shas.get(key[1])) and _sha256(ex.path) != shas.get(key[1])
+        out[key] = {"png": chart_trace(drawn, rows["attempts"], key[2], lang or rows["session"]["lang"] or "en"),
+                    "changed": changed, "note": ""}
+    return out
+
+
+def chart_trace(drawn: list, attempts: list[dict], side: Optional[str], lang: str = "en") -> str:
+    """One step's sets side by side: the primary measure over time, the count point (dashed),
+    the member's rest (dotted), the phase thresholds on that measure (thin green), and the
+    stored attempts shaded (green counted, red not, labelled with why). Base64 PNG."""
+    import base64
+
+    import numpy as np
+
+    from .explain import _leaves
+    from .runner import miss_kind
+    plt = _plt()
+    measure = ""
+    n = 0  # attempts numbered through the step, as the step's other charts number them
+    why = TRACE_WHY.get(lang, TRACE_WHY["en"])
+    fig, axes = plt.subplots(1, len(drawn), figsize=TRACE_SIZE_IN, dpi=TRACE_DPI, sharey=True, squeeze=False)
+    lo_y, hi_y = float("inf"), float("-inf")
+    for ax, (part, result) in zip(axes[0], drawn):
+        tr, ex = result.trace, result.exercise
+        if tr is None or not len(tr.times):
+            continue
+        unit = side if side in tr.units else ("" if "" in tr.units else next(iter(tr.units), ""))
+        ut = tr.units.get(unit)
+        measure = next((m for m in reversed(ut.measure) if m), "") if ut else ""
+        measure = measure or (ex.rep.range.measure if ex.rep.range else
+                              sorted(ex.rep.phases[0].enter.measures())[0])
+        v = tr.values.get(f"{measure}@{unit}" if unit else measure)
+        if v is None:
+            continue
+        t = tr.times
+        ax.plot(t, v, color=TRACE_LINE, lw=1.3)
+        known = [v[~_nan(v)]]
+        if ut is not None and not _nan(ut.count_point).all():
+            ax.plot(t, ut.count_point, color=TRACE_POINT, lw=1.0, ls="--", drawstyle="steps-post")
+            known.append(ut.count_point[~_nan(ut.count_point)])
+        if ut is not None and not _nan(ut.rest).all():
+            ax.plot(t, ut.rest, color="#7f7f7f", lw=0.9, ls=":", drawstyle="steps-post")
+        ys = np.concatenate([k for k in known if k.size]) if any(k.size for k in known) else np.array([])
+        if ys.size:
+            y0, y1 = float(ys.min()), float(ys.max())
+            lo_y, hi_y = min(lo_y, y0), max(hi_y, y1)
+            span = max(y1 - y0, 1e-6)
+            for ph in ex.rep.phases:
+                for leaf, _ in _leaves(ph.enter, ()):
+                    if leaf.kind == "threshold" and leaf.measure == measure:
+                        for val in (leaf.above, leaf.below):
+                            if val is not None and y0 - 0.25 * span <= val <= y1 + 0.25 * span:
+                                ax.axhline(val, color=TRACE_OK, lw=0.6, alpha=0.6)
+                                lo_y, hi_y = min(lo_y, val), max(hi_y, val)
+        for a in attempts:
+            if a["set_id"] != part.row["id"] or (side is not None and a["side"] != side):
+                continue
+            n += 1
+            ok = bool(a["counted"])
+            ax.axvspan(a["start_t"], a["end_t"], color=TRACE_OK if ok else TRACE_SHORT, alpha=0.18, lw=0)
+            ax.text((a["start_t"] + a["end_t"]) / 2, 0.97, f"{n}" if ok else f"{n} {why[miss_kind(a['reason'] or '')]}",
+                    transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7,
+                    color="#375623" if ok else "#990000")
+        ax.set_xlim(float(t[0]), float(t[-1]))
+        ax.set_title(f"{'serie' if lang == 'es' else 'set'} {part.row['number']}/{part.row['of_sets']}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("s", fontsize=7)
+        ax.grid(alpha=0.3)
+    if lo_y < hi_y:
+        pad = 0.12 * (hi_y - lo_y)
+        axes[0][0].set_ylim(lo_y - pad, hi_y + pad)
+    m = drawn[0][1].exercise.measures.get(measure) if drawn else None
+    unit_name = m.unit if m is not None else ""
+    axes[0][0].set_ylabel(f"{measure} ({unit_name})" if unit_name else measure, fontsize=7)
+    fig.tight_layout(pad=0.4)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=TRACE_DPI)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _nan(a):
+    import numpy as np
+    return np.isnan(a)
+
+
 # ------------------------------------------------------------------------------ HTML
 
 CSS = """
@@ -202,7 +349,7 @@ h1{font-size:26px;margin:0 0 4px} h2{font-size:20px;margin:28px 0 8px} h3{font-s
 td,th{padding:4px 12px 4px 0;text-align:left;font-size:14px;vertical-align:top} th{color:#5b6573;font-weight:600}
 .big{font-size:28px;font-weight:700} .warn{background:#fff4e5;border-left:5px solid #e8590c}
 .stop{background:#ffe3e3;border-left:5px solid #c92a2a} .grid{display:flex;gap:28px;flex-wrap:wrap}
-svg{max-width:100%;height:auto} code{font-size:12px} .card>h2:first-child{margin-top:4px}
+svg,img{max-width:100%;height:auto} code{font-size:12px} .card>h2:first-child{margin-top:4px}
 """
 
 
@@ -215,7 +362,8 @@ def _num(key: str, value: Any) -> str:
     return f'<span data-k="{_e(key)}">{_e(value)}</span>'
 
 
-def render_html(data: dict[str, Any], lang: str = "en") -> str:
+def render_html(data: dict[str, Any], lang: str = "en", traces: Optional[dict[tuple, dict]] = None) -> str:
+    """The page; ``traces`` (session_traces) adds each step's trace picture."""
     from .library import find_exercise
     from .messages import summary_text
     L = _L(lang)
@@ -276,6 +424,14 @@ def render_html(data: dict[str, Any], lang: str = "en") -> str:
         if chart:
             parts.append(f"<h3>{_e(L['rom'])}</h3><div class='chart' data-chart='rom'>{chart}</div>"
                          f"<div class='muted'>{_e(L['rom_note'])}</div>")
+        tr = (traces or {}).get((st["step"], st["exercise"], st["side"]))
+        if tr is not None and tr.get("png"):
+            alt = f"{L['trace']}: {name}{(' - ' + side) if side else ''}"
+            parts.append(f"<h3>{_e(L['trace'])}</h3><img class='trace' data-chart='trace' alt='{_e(alt)}' "
+                         f"src='data:image/png;base64,{tr['png']}'><div class='muted'>{_e(L['trace_note'])}"
+                         + (f" ({_e(L['trace_changed'])})" if tr.get("changed") else "") + "</div>")
+        elif tr is not None:
+            parts.append(f"<div class='muted' data-chart='no-trace'>{_e(L['trace_none'])}: {_e(tr['note'])}</div>")
         counted = [a["counted"] for a in st["attempt_rows"]]
         small = []
         chart = chart_bars([a["tempo_s"] for a in st["attempt_rows"]], counted, "s", L["attempts"], f"{sid}tempo")
@@ -310,6 +466,7 @@ def render_html(data: dict[str, Any], lang: str = "en") -> str:
 def write_report(store, session_id: int, path: Path, lang: Optional[str] = None) -> Path:
     rows = store.session_rows(session_id)
     data = report_data(rows)
-    out = render_html(data, lang or rows["session"]["lang"] or "en")
+    lang = lang or rows["session"]["lang"] or "en"
+    out = render_html(data, lang, session_traces(store, rows, lang))
     from .store import write_private
     return write_private(Path(path), out)

@@ -39,6 +39,17 @@ class StoreError(CoachError):
     """The store cannot be opened or read (exit 1)."""
 
 
+class UnknownSession(StoreError):
+    """A session reference (id, uuid prefix, date, 'last') that names no session, or more than
+    one: the user typed something to fix (exit 2, like any usage error)."""
+
+    exit_code = 2
+
+
+# What a member or therapist may type for the most recent session.
+LATEST = ("last", "latest")
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the tables.
     """
@@ -356,22 +367,36 @@ class Store:
         return [dict(r) for r in self.db.execute(q, (profile,) if profile else ())]
 
     def find_session(self, ref: Optional[str]) -> dict:
-        """A session by id, by uuid (or its first 8+ characters); None or 'last': the latest."""
-        if ref in (None, "", "last"):
+        """A session by what a person types: its id (as 'coach sessions' shows it), its uuid or
+        the first 4+ characters of it, a date YYYY-MM-DD (the one session started that day, UTC),
+        or None / 'last' / 'latest' for the most recent. UnknownSession (exit 2) when nothing or
+        more than one session matches; StoreError when there are no sessions at all."""
+        import re
+        ref = None if ref is None else ref.strip()
+        if ref in (None, "") or ref.lower() in LATEST:
             row = self.db.execute("SELECT * FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1").fetchone()
             if row is None:
                 raise StoreError(f"no sessions in {self.path} yet: run 'coach routine' first")
             return dict(row)
+        assert ref is not None
         if ref.isdigit():
-            row = self.db.execute("SELECT * FROM sessions WHERE id = ?", (int(ref),)).fetchone()
-        else:
-            rows = self.db.execute("SELECT * FROM sessions WHERE uuid LIKE ?", (ref + "%",)).fetchall()
+            rows = self.db.execute("SELECT * FROM sessions WHERE id = ?", (int(ref),)).fetchall()
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
+            rows = self.db.execute("SELECT * FROM sessions WHERE substr(started_at, 1, 10) = ? ORDER BY started_at, id",
+                                   (ref,)).fetchall()
             if len(rows) > 1:
-                raise StoreError(f"session '{ref}' is ambiguous ({len(rows)} sessions start with it)")
-            row = rows[0] if rows and len(ref) >= 4 else None
-        if row is None:
-            raise StoreError(f"no session '{ref}' in {self.path} ('coach sessions' lists them)")
-        return dict(row)
+                raise UnknownSession(f"{len(rows)} sessions started on {ref}: give one of their ids "
+                                     f"({', '.join(str(r['id']) for r in rows)})")
+        elif len(ref) >= 4 and re.fullmatch(r"[0-9a-fA-F-]+", ref):
+            rows = self.db.execute("SELECT * FROM sessions WHERE uuid LIKE ?", (ref.lower() + "%",)).fetchall()
+            if len(rows) > 1:
+                raise UnknownSession(f"session '{ref}' is ambiguous ({len(rows)} sessions start with it: ids "
+                                     f"{', '.join(str(r['id']) for r in rows)})")
+        else:
+            rows = []
+        if not rows:
+            raise UnknownSession(f"no session '{ref}' in {self.path} ('coach sessions' lists them)")
+        return dict(rows[0])
 
     def session_rows(self, session_id: int) -> dict[str, Any]:
         """Everything stored about one session, as plain JSON-ready dicts."""

@@ -25,28 +25,49 @@ def add_parsers(sub) -> None:
     x.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_engine_options(x)
 
-    r = sub.add_parser("replay", help="re-score landmark recordings with (edited) rules and show what changed")
-    r.add_argument("recordings", nargs="+", metavar="RECORDING", help=".npz landmark recordings")
+    r = sub.add_parser(
+        "replay", help="re-score landmark recordings or stored sessions with (edited) rules and show what changed",
+        description="Replay each RECORDING (.npz) or SESSION of the session store through the live coaching code "
+        "with its own timestamps, and list what changed: attempts now or no longer counted (with reasons), range "
+        "of motion per attempt, cues added and removed. A recording is compared with --outcome, else the outcome "
+        "it carries, else the shipped rules; a SESSION set by set with the outcome the store recorded for it (the "
+        "shipped rules for a set the store has no complete outcome for; the output says which). Unchanged rules "
+        "reproduce the recorded outcome exactly.", epilog=SESSION_HELP)
+    r.add_argument("recordings", nargs="+", metavar="RECORDING|SESSION",
+                   help=".npz landmark recordings, or sessions of the store (an id as 'coach sessions' shows it, "
+                   "a uuid prefix, a date YYYY-MM-DD, or 'last'/'latest')")
     r.add_argument("--rules", metavar="FILE_OR_DIR", help="the edited rule file, or a folder of rule files "
-                   "(default: the shipped library)")
-    r.add_argument("--exercise", metavar="ID", help="the exercise, when the recording does not say")
-    r.add_argument("--outcome", metavar="FILE.json", help="the recorded outcome to compare with (the JSON of "
-                   "'coach analyze --json', or an earlier 'coach replay --json'); default: the recording's own, "
-                   "else the "
-                   "shipped rules")
+                   "(default: the shipped library); with a SESSION a rule file replays the sets of its exercise")
+    r.add_argument("--exercise", metavar="ID", help="the exercise, when the recording does not say; with a SESSION: "
+                   "replay only its sets of this exercise")
+    r.add_argument("--outcome", metavar="FILE.json", help="the recorded outcome to compare a recording with (the "
+                   "JSON of 'coach analyze --json', or an earlier 'coach replay --json'); default: the recording's "
+                   "own, else the shipped rules. Not with a SESSION: its outcome is the store's")
     r.add_argument("--changed", action="store_true", help="list only the attempts that changed")
-    r.add_argument("--json", action="store_true", help="one JSON object per recording on stdout")
-    add_engine_options(r, "every core; one recording runs in this process")
+    r.add_argument("--json", action="store_true", help="one JSON object per recording (per set of a SESSION) on "
+                   "stdout")
+    _data_dir(r)
+    add_engine_options(r, "every core; one recording runs in this process; sessions always run in this process")
 
-    e = sub.add_parser("explain", help="why an attempt counted or not, or why a cue fired (with rule-file lines)")
-    e.add_argument("recording", metavar="RECORDING", help=".npz landmark recording")
+    e = sub.add_parser(
+        "explain", help="why an attempt counted or not, or why a cue fired (with rule-file lines)",
+        description="Say in plain words why attempt N counted or not (or why the cue nearest T seconds fired): "
+        "each threshold with its rule file's line, the values measured against it and for how long it held, the "
+        "member's range used. --plot draws the trace: the measure over time, the count point and thresholds, the "
+        "attempts (counted / not) and the cues.", epilog=SESSION_HELP)
+    e.add_argument("recording", metavar="RECORDING|SESSION", help=".npz landmark recording, or a session of the "
+                   "store (an id, a uuid prefix, a date YYYY-MM-DD, or 'last'/'latest')")
     g = e.add_mutually_exclusive_group(required=True)
-    g.add_argument("--rep", type=int, metavar="N", help="the N-th attempt (1 = first, counted or not)")
-    g.add_argument("--cue", type=float, metavar="T", help="the cue nearest T seconds")
+    g.add_argument("--rep", type=int, metavar="N", help="the N-th attempt (1 = first, counted or not); in a SESSION "
+                   "counted through the sets of one exercise (--exercise), as 'coach replay SESSION' numbers them")
+    g.add_argument("--cue", type=float, metavar="T", help="the cue nearest T seconds (of the session's clock for a "
+                   "SESSION: the times 'coach replay SESSION' prints)")
     e.add_argument("--rules", metavar="FILE_OR_DIR", help="rule file or folder (default: the shipped library)")
-    e.add_argument("--exercise", metavar="ID", help="the exercise, when the recording does not say")
+    e.add_argument("--exercise", metavar="ID", help="the exercise, when the recording does not say; with a SESSION "
+                   "of several exercises, the one whose attempts --rep counts")
     e.add_argument("--plot", metavar="FILE.png", help="also draw the trace (measure, thresholds, attempts, cues)")
     e.add_argument("--json", action="store_true", help="print the facts as JSON")
+    _data_dir(e)
 
     v = sub.add_parser("eval", help="rep-count accuracy on labelled clips (labels.json)")
     v.add_argument("labels", metavar="LABELS.json", help="labels in the format of shared/data/clips/labels.json")
@@ -56,6 +77,32 @@ def add_parsers(sub) -> None:
     v.add_argument("--only", default="", metavar="TEXT", help="only clips whose file name contains TEXT")
     v.add_argument("--json", action="store_true", help="print every row and the totals as one JSON object")
     add_engine_options(v)
+
+
+SESSION_HELP = ("SESSION: a session of the store in --data-dir (default $COACH_HOME, else the user data folder), "
+                "as 'coach sessions' lists them: its id, the first characters of its uuid, the date it started "
+                "(YYYY-MM-DD, when only one session started that day) or 'last' / 'latest'. An argument that is "
+                "an existing file, contains '/' or ends in .npz is a recording. A session id that names no session "
+                "ends with one line and exit code 2; a session whose landmark recording is missing, exit code 1.")
+
+
+def _data_dir(sp) -> None:
+    sp.add_argument("--data-dir", metavar="DIR", help="the session store holding SESSION (default: $COACH_HOME, "
+                    "else the user data folder, e.g. ~/.local/share/form-coach)")
+
+
+def _store(args, ref: str):
+    """The session store holding SESSION ``ref`` (opened once, kept on ``args``)."""
+    from pathlib import Path
+
+    from .store import DB_NAME, Store, UnknownSession, default_data_dir
+    if getattr(args, "_store", None) is None:
+        folder = Path(args.data_dir) if args.data_dir else default_data_dir()
+        if not (folder / DB_NAME).exists():
+            raise UnknownSession(f"no session '{ref}' (and no file of that name): there is no session store in "
+                                 f"{folder} (--data-dir)")
+        args._store = Store(folder, create=False)
+    return args._store
 
 
 def _progress(total: int, unit: str, disabled: bool):
@@ -119,13 +166,40 @@ def _jobs(args, recordings):
 
 
 def cmd_replay(args) -> int:
+    from .session_replay import looks_like_session
+    sessions = [a for a in args.recordings if looks_like_session(a)]
+    if sessions and args.outcome:
+        raise UsageError(f"--outcome is for recordings: a session's recorded outcome is the store's ({sessions[0]})")
+    try:
+        return _replay(args, sessions)
+    finally:
+        if getattr(args, "_store", None) is not None:
+            args._store.close()
+
+
+def _replay(args, sessions: list) -> int:
     from .replay import format_job, run_job
-    jobs = _jobs(args, args.recordings)
-    engine = engine_from_args(args) if len(jobs) > 1 or args.engine != "local" else None
-    results = engine.map(run_job, jobs) if engine else (run_job(None, j) for j in jobs)
-    failed = changed = 0
+    from .session_replay import format_set, replay_session
+    if sessions:  # in this process, in the order given (a session's sets replay in milliseconds)
+        def results_in_order() -> Iterable[dict]:
+            for a in args.recordings:
+                if a in sessions:
+                    yield from replay_session(_store(args, a), a, args.rules, args.exercise)
+                else:
+                    yield run_job(None, _jobs(args, [a])[0])
+        results: Iterable[dict] = results_in_order()
+        n_jobs = len(args.recordings)
+    else:
+        jobs = _jobs(args, args.recordings)
+        n_jobs = len(jobs)
+        engine = engine_from_args(args) if len(jobs) > 1 or args.engine != "local" else None
+        results = engine.map(run_job, jobs) if engine else (run_job(None, j) for j in jobs)
+    failed = changed = count = 0
+    kinds = set()
     totals = {"now counted": 0, "no longer counted": 0, "cues added": 0, "cues removed": 0}
     for d in results:
+        count += 1
+        kinds.add("set" if "session" in d else "recording")
         if "error" not in d:
             diff = d["diff"]
             changed += not diff["unchanged"]
@@ -136,26 +210,44 @@ def cmd_replay(args) -> int:
             totals["cues removed"] += len(diff["cues_removed"])
         if "error" in d:
             failed += 1
-            if len(jobs) == 1:
+            if n_jobs == 1:
                 if d.get("rule_problems"):
                     raise RuleFileError(d["rule_problems"])
                 raise CoachError(d["error"])
         if args.json:
             print(json.dumps(d, ensure_ascii=False), flush=True)
         else:
-            print("\n".join(format_job(d, all_attempts=not args.changed)), flush=True)
-    if len(jobs) > 1 and not args.json:  # the clinic-scale answer in one line
-        print(f"\n{len(jobs)} recordings: {changed} changed ({', '.join(f'{v} {k}' for k, v in totals.items())})"
+            lines = format_set(d, all_attempts=not args.changed) if "session" in d else \
+                format_job(d, all_attempts=not args.changed)
+            print("\n".join(lines), flush=True)
+    if count > 1 and not args.json:  # the clinic-scale answer in one line
+        what = {"set": "sets", "recording": "recordings"}.get(next(iter(kinds)), "") if len(kinds) == 1 else \
+            "replays"
+        print(f"\n{count} {what}: {changed} changed ({', '.join(f'{v} {k}' for k, v in totals.items())})"
               + (f", {failed} could not be replayed" if failed else ""))
     if failed:
-        print(f"coach: error: {failed} of {len(jobs)} recordings could not be replayed", file=sys.stderr)
+        print(f"coach: error: {failed} of {n_jobs} recordings could not be replayed", file=sys.stderr)
     return 1 if failed else 0
 
 
 def cmd_explain(args) -> int:
+    from .session_replay import looks_like_session
+    try:
+        if looks_like_session(args.recording):
+            from .session_replay import explain_session
+            head, exp, result = explain_session(_store(args, args.recording), args.recording, rules=args.rules,
+                                                exercise=args.exercise, rep=args.rep, cue=args.cue)
+            return _explained(args, exp, result, head)
+        return _explain_recording(args)
+    finally:
+        if getattr(args, "_store", None) is not None:
+            args._store.close()
+
+
+def _explain_recording(args) -> int:
     from pathlib import Path
 
-    from .explain import explain_cue, explain_rep, plot_trace
+    from .explain import explain_cue, explain_rep
     from .pose.recording import load_recording
     from .replay import guess_exercise, recorded_outcome, replay, resolve_rules
     rec = load_recording(args.recording)
@@ -165,15 +257,21 @@ def cmd_explain(args) -> int:
     ex = resolve_rules(args.rules, ex_id)
     result = replay(rec, ex, trace=True)
     exp = explain_rep(result, args.rep) if args.rep is not None else explain_cue(result, args.cue)
+    return _explained(args, exp, result, None)
+
+
+def _explained(args, exp, result, head: Optional[str]) -> int:
+    from .explain import plot_trace
     if args.plot:
         try:
             plot_trace(result, args.plot, exp)
         except OSError as exc:
             raise CoachError(f"cannot write plot '{args.plot}': {exc.strerror or exc}") from None
     if args.json:
-        print(json.dumps({**exp.data, "plot": args.plot}, ensure_ascii=False, default=float))
+        print(json.dumps({**exp.data, "plot": args.plot, **({"where": head} if head else {})}, ensure_ascii=False,
+                         default=float))
     else:
-        print("\n".join(exp.lines))
+        print("\n".join(([head] if head else []) + list(exp.lines)))
         if args.plot:
             print(f"trace plot: {args.plot}")
     return 0

@@ -117,8 +117,64 @@ def test_report_renders_in_headless_chromium_with_its_charts(tmp_path, capsys):
     blue = browser.pixels_near(img, (31, 119, 180))
     green = browser.pixels_near(img, (44, 160, 44), tol=20)
     assert blue > 20000 and green > 2000, (blue, green)
-    # the same page without its charts has none of these colours: the count comes from the SVGs
+    # the trace pictures (one per step): the measure's dark blue line
+    trace_line = browser.pixels_near(img, (31, 78, 121), tol=10)
+    assert trace_line > 4 * 1500, trace_line
+    # the same page without its charts has none of these colours: the count comes from the SVGs and PNGs
     bare = tmp_path / "bare.html"
-    bare.write_text(re.sub(r"<svg.*?</svg>", "", html.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
+    page = re.sub(r"<svg.*?</svg>", "", html.read_text(encoding="utf-8"), flags=re.S)
+    bare.write_text(re.sub(r"<img [^>]*>", "", page), encoding="utf-8")
     img2 = browser.screenshot(bare, tmp_path / "bare.png")
     assert browser.pixels_near(img2, (31, 119, 180)) < 50 and browser.pixels_near(img2, (44, 160, 44), tol=20) < 50
+    assert browser.pixels_near(img2, (31, 78, 121), tol=10) < 50
+
+
+def trace_pictures(page: str) -> list[tuple[str, str, list]]:
+    """Per exercise card: (exercise, side, [the decoded trace PNGs as RGB arrays])."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+    out = []
+    for m in re.finditer(r"<div class='card' id='step\d+' data-exercise='([^']*)' data-side='([^']*)'>(.*?)"
+                         r"(?=<div class='card')", page, re.S):
+        pngs = re.findall(r"<img class='trace' data-chart='trace' alt='[^']*' src='data:image/png;base64,([^']+)'>",
+                          m.group(3))
+        out.append((m.group(1), m.group(2), [np.asarray(Image.open(io.BytesIO(base64.b64decode(p))).convert("RGB"))
+                                             for p in pngs]))
+    return out
+
+
+def test_report_has_the_trace_of_each_exercise_with_its_attempts_marked(tmp_path, capsys):
+    """One trace picture per exercise card: the measure over time, the count point, and the
+    stored attempts shaded green (counted) or red (not counted); the short row shows red."""
+    from test_replay_session import short_row_session
+
+    from coach.report import TRACE_DPI, TRACE_SIZE_IN
+    res, data = short_row_session(tmp_path, capsys)
+    out = tmp_path / "r.html"
+    assert main(["report", "last", "--data-dir", str(data), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    pics = trace_pictures(page)
+    assert [(e, s, len(p)) for e, s, p in pics] == [("scapular_squeeze", "", 1), ("thread_the_needle", "left", 1),
+                                                    ("thread_the_needle", "right", 1), ("resisted_row", "", 1)]
+    size = (round(TRACE_SIZE_IN[1] * TRACE_DPI), round(TRACE_SIZE_IN[0] * TRACE_DPI), 3)
+    for ex, _side, (img,) in pics:
+        assert img.shape == size, (ex, img.shape)
+        assert browser.pixels_near(img, (31, 78, 121), tol=10) > 1000, ex  # the measure
+        assert browser.pixels_near(img, (197, 90, 17), tol=60) > 200, ex  # the count point (dashed)
+        green = browser.pixels_near(img, (214, 236, 214), tol=8)  # a counted attempt's span
+        red = browser.pixels_near(img, (248, 219, 219), tol=8)  # an attempt that did not count
+        assert green > 3000, (ex, green)
+        assert (red > 3000) == (ex == "resisted_row"), (ex, red)  # only the 4th row did not count
+    assert len(page) < 600_000  # small enough to mail
+    # the recording gone: the report is still written, each card says why it has no trace
+    with Store(data) as st:
+        rec = data / st.find_session("last")["recording_path"]
+    rec.unlink()
+    assert main(["report", "last", "--data-dir", str(data), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "data-chart='trace'" not in page
+    assert page.count(f"Trace not available: session {res['session']} ({res['uuid'][:8]}): its landmark recording "
+                      f"{rec} is missing") == 4
