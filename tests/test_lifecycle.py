@@ -17,12 +17,13 @@ from coach.runner import Item, Session
 from coach.types import AttemptAbandoned, AttemptEnded, AttemptStarted, AttemptVerdict
 
 
-def _lifecycle_of(c, xs, t0: float = 0.0):
-    """Feed ``xs`` (elbow angles, 30 fps) to counter ``c`` through a Lifecycle: every typed event."""
+def _lifecycle_of(c, xs):
+    """Feed ``xs`` (angles of test_reps' measure "a", 30 fps) to counter ``c`` through a
+    Lifecycle: every typed event, in order."""
     life = Lifecycle()
     out = []
     for i, x in enumerate(xs):
-        evs = c.step(t0 + i / 30, {"a": float(x)})
+        evs = c.step(i / 30, {"a": float(x)})
         out += life.step(evs, c.in_rep)
     return out
 
@@ -41,11 +42,8 @@ def test_each_attempt_starts_is_decided_and_ends_once_with_one_id():
                    ("AttemptStarted", 3, None), ("AttemptVerdict", 3, False)]
 
 
-@pytest.fixture(scope="module")
-def shrug_session():
-    """scapular_squeeze (a hold: decided when held, ended back at rest), 5 reps, a shrug in rep 2."""
-    ex = find_exercise("scapular_squeeze")
-    poses = script_poses("scapular_squeeze", reps=5, fault="shrug", only_reps={1})
+def _session(ex, poses):
+    """Session.run over ``poses`` at FPS: (every FrameResult, the end of stream's included; Summary)."""
     results = []
     session = Session(ex, pipeline_params(), fps=FPS)
     add = session.summary.add_events
@@ -57,6 +55,14 @@ def shrug_session():
     session.summary.add_events = add_final
     summary = session.run((Item(i / FPS, i, None, p) for i, p in enumerate(poses)),
                           [lambda r, _item: results.append(r)])
+    return results, summary
+
+
+@pytest.fixture(scope="module")
+def shrug_session():
+    """scapular_squeeze (a hold: decided when held, ended back at rest), 5 reps, a shrug in rep 2."""
+    ex = find_exercise("scapular_squeeze")
+    results, summary = _session(ex, script_poses("scapular_squeeze", reps=5, fault="shrug", only_reps={1}))
     return ex, results, summary
 
 
@@ -141,3 +147,20 @@ def test_a_rep_check_is_judged_once_per_counted_rep_and_never_on_an_attempt_not_
 def test_every_event_of_the_lifecycle_is_frozen_typed_data():
     for cls in (AttemptStarted, AttemptVerdict, AttemptEnded, AttemptAbandoned):
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def test_a_rep_the_streams_end_closes_keeps_the_faults_its_checks_saw():
+    # an elbow swing in the last of 4 curls, and the stream cut on that curl's way back down:
+    # the end of the stream counts it (coach.attempts.finish), with the swing its checks saw
+    ex = find_exercise("bicep_curl")
+    poses = script_poses("bicep_curl", reps=4, fault="elbow_swing", only_reps={3})
+    full, _ = _session(ex, poses)
+    last = [a.event for r in full for a in r.lifecycle if isinstance(a, AttemptVerdict)][-1]
+    cut = int((last.start_t + 0.8 * (last.t - last.start_t)) * FPS)
+    results, summary = _session(ex, poses[:cut])
+    end = results[-1]
+    assert end.pose is None and [type(a).__name__ for a in end.lifecycle] == ["AttemptVerdict", "AttemptEnded"]
+    seen = {f.check_id for r in results if r.t >= last.start_t for f in r.findings}
+    assert "elbow_swing" in seen
+    assert summary.reps == 4 and summary.reps_detail[-1].faults == tuple(sorted(seen)) == end.lifecycle[1].faults
+    assert [d.faults for d in summary.reps_detail[:3]] == [(), (), ()]
