@@ -25,7 +25,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -157,7 +157,7 @@ def run_bench(video: str, exercise: Optional[str] = None, model: Optional[str] =
         t0 = time.perf_counter()
         alone.step(pose, t, i)
         alone_ms.append((time.perf_counter() - t0) * 1000.0)
-    res = {
+    res: dict[str, Any] = {
         "video": str(video), "exercise": ex.id, "frames": n, "size": list(source.size or ()),
         "stages": {s: _stats(times[s]) for s in STAGES},
         "coach_own_median_ms": round(float(np.median(own)), 3) if own else None,
@@ -166,7 +166,7 @@ def run_bench(video: str, exercise: Optional[str] = None, model: Optional[str] =
         "fps": round(n / wall, 2) if wall > 0 else None,
         "analyze_fps": round(n / analyze_wall, 2) if analyze_wall > 0 else None,
         "analyze_over_pose": round(analyze_wall / pose_s, 3) if pose_s > 0 else None,
-        "peak_rss_mb": round(peak, 1), "reps": summary["reps"],
+        "peak_rss_mb": round(peak, 1), "reps": summary.reps,
         "targets": {"analyze_over_pose_max": TARGET_ANALYZE_OVER_POSE, "coach_own_median_ms_max": TARGET_COACH_MS},
     }
     if hobby:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
 from .conditions import evaluate, failing_value
 from .rules.schema import Check
-from .types import Finding, RepEvent, Side
+from .types import AttemptAbandoned, AttemptEnded, AttemptStarted, AttemptVerdict, Finding, LifecycleEvent, Side
 
 # A rep statistic is unknown unless at least this share of the rep's frames had the measure.
 # Raise to demand more evidence before judging a rep; lower for measures that often drop out.
@@ -80,20 +80,22 @@ class CheckRunner:
                        voice=c.voice or None, cooldown_s=c.cooldown_s, side=self.side)
 
     def step(self, t: float, phase: Optional[str], in_rep: bool, values: Mapping[str, float],
-             events: list[RepEvent], active: bool = True, view: Optional[str] = None) -> list[Finding]:
-        """One frame: ``phase`` after this frame's events; ``active`` False (wrong view,
-        person not in frame) suspends frame checks; ``view`` is the current camera view
-        (None = unknown), which view-limited checks need to know."""
+             lifecycle: Sequence[LifecycleEvent], active: bool = True, view: Optional[str] = None) -> list[Finding]:
+        """One frame: ``phase`` and ``in_rep`` after this frame's events; ``lifecycle``: this
+        frame's rep lifecycle (coach.lifecycle); ``active`` False (wrong view, person not in
+        frame) suspends frame checks; ``view`` is the current camera view (None = unknown),
+        which view-limited checks need to know. After an AttemptEnded, ``last_rep_faults``
+        holds the check ids that failed during that attempt (empty if it was not watched)."""
         findings: list[Finding] = []
-        for e in events:
-            if e.kind == "phase" and in_rep and self.log is None:
+        for a in lifecycle:
+            if isinstance(a, AttemptStarted):
                 self.log = self._start_log(values)
-            elif e.kind == "cycle" and self.log is not None:
-                if e.reason is None and active:  # counted (and watchable): judge the rep
+            elif isinstance(a, AttemptEnded):
+                if self.log is not None and a.counted and active:  # counted (and watchable): judge the rep
                     findings.extend(self._judge_rep(t, view))
-                self.last_rep_faults = set(self.log.faults)
+                self.last_rep_faults = set(self.log.faults) if self.log is not None else set()
                 self.log = None
-            elif e.kind in ("incomplete", "timeout") or (e.kind == "phase" and not in_rep):
+            elif isinstance(a, AttemptAbandoned) or (isinstance(a, AttemptVerdict) and not a.counted):
                 self.log = None
         if self.log is None and phase is not None and not in_rep:  # resting in the start position
             self._pre.append((t, phase, values))

@@ -18,11 +18,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from . import __version__
 from .errors import EXIT_INCOMPLETE, CoachError, OutputError, RuleFileError, UsageError
 from .shutdown import SHUTDOWN
+
+if TYPE_CHECKING:
+    from .summary import Summary
 
 log = logging.getLogger("coach")
 
@@ -309,27 +312,25 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
     return session, items, sinks, closers
 
 
-def _finish(session, summary: dict) -> dict:
+def _finish(session, summary: Summary) -> Summary:
     """After a run: the input's late warnings on stderr, and ``complete``/``warnings`` in the summary."""
     source = session.source
     for w in source.warnings[session.warned:]:
         log.warning("%s", w)
-    summary["warnings"] = list(source.warnings)
-    summary["complete"] = bool(source.complete) and not summary.get("interrupted") \
-        and not summary.get("output_errors")
-    return summary
+    return dataclasses.replace(summary, warnings=tuple(source.warnings),
+                   complete=bool(source.complete) and not summary.interrupted and not summary.output_errors)
 
 
-def _exit_code(summary: dict) -> int:
+def _exit_code(summary: Summary) -> int:
     """The one rule for how a run ended (README, "Exit codes"): an output that could not be
     written 1, stopped by a signal 128 + N, input incomplete 3, else 0."""
-    for e in summary.get("output_errors", ()):
+    for e in summary.output_errors:
         print(f"coach: error: {e}", file=sys.stderr)
-    if summary.get("output_errors"):
+    if summary.output_errors:
         return OutputError.exit_code
-    if summary.get("interrupted") and SHUTDOWN.requested:
+    if summary.interrupted and SHUTDOWN.requested:
         return SHUTDOWN.exit_code()
-    if summary.get("complete") is False:
+    if summary.complete is False:
         return EXIT_INCOMPLETE
     return 0
 
@@ -438,20 +439,20 @@ def cmd_run(args) -> int:
                                               watch=True)
     summary = _finish(session, session.run(items, sinks, closers))
     if session.latency is not None:
-        summary["latency"] = session.latency.summary()
-        summary["latency"]["dropped_frames"] = getattr(session.source, "dropped", None)
+        summary = dataclasses.replace(summary, latency={**session.latency.summary(),
+                                            "dropped_frames": getattr(session.source, "dropped", None)})
     if args.json:
-        print_json(summary)
-    elif summary["frames"]:
+        print_json(summary.to_json())
+    elif summary.frames:
         print(format_summary(summary, args.lang))
-        lat = summary.get("latency")
+        lat = summary.latency
         if lat and lat["frame_to_result_ms"]["n"]:
             fr, fc = lat["frame_to_result_ms"], lat["frame_to_cue_ms"]
             print(f"  latency: frame to result median {fr['median']:.0f} ms, p95 {fr['p95']:.0f} ms"
                   + (f"; frame to cue p95 {fc['p95']:.0f} ms ({fc['n']} cues)" if fc["n"] else ""))
-    elif summary.get("interrupted"):
+    elif summary.interrupted:
         print("coach: stopped", file=sys.stderr)
-    if args.output and Path(args.output).exists() and not summary.get("output_errors") and not args.json:
+    if args.output and Path(args.output).exists() and not summary.output_errors and not args.json:
         print(f"annotated video: {args.output}")
     return _exit_code(summary)
 
@@ -493,13 +494,13 @@ def cmd_analyze(args) -> int:
     from .runner import format_summary
     session, items, sinks, closers = _session(args, args.video, live_window=False, console=False, watch=False)
     summary = _finish(session, session.run(items, sinks, closers))
-    if summary["frames"] == 0:
-        if summary.get("interrupted") and SHUTDOWN.requested:
+    if summary.frames == 0:
+        if summary.interrupted and SHUTDOWN.requested:
             print("coach: stopped", file=sys.stderr)
             return SHUTDOWN.exit_code()
         raise CoachError(f"no frames could be read from '{args.video}'")
     if args.json:
-        print_json(summary)
+        print_json(summary.to_json())
     else:
         print(format_summary(summary, args.lang))
     return _exit_code(summary)

@@ -88,10 +88,9 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
             def sink(r, item, _title=title, _writer=writer):
                 _writer.write(draw_overlay(item.image, r, _title))
             s = session.run(_avatar_items(poses, size, fps), [sink])
-            s["injected_fault"] = dict(fault) if fault else None
-            summaries.append(s)
-            errors.extend(s.get("output_errors", ()))
-            if errors or s.get("interrupted"):
+            summaries.append((s, dict(fault) if fault else None))
+            errors.extend(s.output_errors)
+            if errors or s.interrupted:
                 break
     except OutputError as exc:
         errors.append(str(exc))
@@ -109,17 +108,16 @@ def run_demo(output: str, lang: str = "en", as_json: bool = False) -> int:
     if as_json:
         from .cli import print_json
         print_json({"video": output if not errors else None, "seconds_to_run": round(elapsed, 2),
-                    "complete": code == 0, "exercises": summaries})
+                    "complete": code == 0, "exercises": [{**s.to_json(), "injected_fault": f} for s, f in summaries]})
         return code
     print("Form Coach demo: the upper-back routine, synthesised and coached (no camera needed)")
     print(model_line)
-    for s in summaries:
+    for s, f in summaries:
         print()
         print(format_summary(s, lang))
-        for c in s["cues"]:
-            print(f"    [{c['t_s']:5.1f}s] {c['message']}")
-        if s.get("injected_fault"):
-            f = s["injected_fault"]
+        for c in s.cues:
+            print(f"    [{c.t_s:5.1f}s] {c.message}")
+        if f:
             print(f"    (demo fault injected in rep {f['rep']}: {f['check']})")
     print()
     for line in ADVICE.get(lang, ADVICE["en"]):

@@ -8,9 +8,10 @@ No I/O, no clock: a recorded session replays to exactly the same results.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from .attempts import AttemptCounter, Personal
 from .checks import CheckRunner
@@ -18,13 +19,14 @@ from .config import PipelineConfig
 from .feedback.policy import Candidate, CuePolicy
 from .feedback.reps import RepFeedback
 from .landmarks import INDEX, SIDES, resolve
+from .lifecycle import Lifecycle
 from .measurebank import MeasureBank
 from .monitor import SetupMonitor
 from .reps import RepCounter
 from .rules.schema import Exercise
 from .sides import SideSelector
 from .smoothing import PoseSmoother
-from .types import Finding, FrameResult, Measures, Pose, RepEvent, Side
+from .types import AttemptEnded, Finding, FrameResult, LifecycleEvent, Measures, Pose, RepEvent, Side, View
 
 NAN = float("nan")
 
@@ -32,11 +34,30 @@ NAN = float("nan")
 class _Unit:
     """A rep counter with its checks, for one side (or for the whole exercise)."""
 
-    def __init__(self, ex: Exercise, side: Optional[Side], personal: Optional[Personal] = None):
+    def __init__(self, ex: Exercise, side: Optional[Side], personal: Optional[Personal] = None,
+                 ids: Optional[Iterator[int]] = None):
         self.side = side
         self.counter: AttemptCounter | RepCounter = (AttemptCounter(ex.rep, side, personal) if ex.rep.range is not None
                         else RepCounter(ex.rep, side))
         self.checks = CheckRunner(ex.checks, side)
+        self.lifecycle = Lifecycle(side, ids)
+
+    def step(self, t: float, vals: dict[str, float], active: bool, view: Optional[View],
+             final: bool = False) -> tuple[list[RepEvent], list[LifecycleEvent], list[Finding]]:
+        """One frame of this unit (``final``: the stream's end at ``t``): the counter's events,
+        the rep lifecycle (ended attempts carry the faults their checks saw) and the findings."""
+        counter = self.counter
+        evs = counter.finish(t) if final else counter.step(t, vals)
+        life = self.lifecycle.step(evs, counter.in_rep)
+        findings = self.checks.step(t, counter.phase_name, counter.in_rep, vals, life, active=active, view=view)
+        if not any(isinstance(a, AttemptEnded) and a.counted for a in life):
+            return evs, life, findings
+        # a counted rep's end carries the faults its checks saw: one list for praise, the summary
+        # and reports (the counter's "cycle" event carries the same list)
+        faults = tuple(sorted(self.checks.last_rep_faults))
+        life = [replace(a, faults=faults) if isinstance(a, AttemptEnded) and a.counted else a for a in life]
+        evs = [replace(e, faults=faults) if e.kind == "cycle" and e.reason is None else e for e in evs]
+        return evs, life, findings
 
 
 class Coach:
@@ -56,6 +77,7 @@ class Coach:
         self._last_moved: Side = "left"  # alternate: the side that last changed phase (shown on screen)
         self.count_offset: dict[Optional[Side], int] = {}
         self.notice: Optional[str] = None  # set by the runner, e.g. an invalid rule-file edit
+        self._attempt_ids = itertools.count(1)  # attempt ids, unique within the session (coach.lifecycle)
         self.load(exercise)
 
     def calibration(self) -> Optional[tuple[str, float, float, int]]:
@@ -75,8 +97,8 @@ class Coach:
             self.count_offset[key] = self.count_offset.get(key, 0) + u.counter.count
         self.ex = exercise
         self.units: dict[Optional[Side], _Unit] = (
-            {s: _Unit(exercise, s, self.personal) for s in SIDES} if exercise.side == "alternate"
-            else {None: _Unit(exercise, None, self.personal)})
+            {s: _Unit(exercise, s, self.personal, self._attempt_ids) for s in SIDES} if exercise.side == "alternate"
+            else {None: _Unit(exercise, None, self.personal, self._attempt_ids)})
         if exercise.side == "alternate" and exercise.rep.range is not None:
             left, right = self.units["left"].counter, self.units["right"].counter
             # [rep.range] always builds AttemptCounters (see _Unit)
@@ -106,21 +128,19 @@ class Coach:
         view, view_ok, view_wrong = self.monitor.view(pose, t)
 
         events: list[RepEvent] = []
+        lifecycle: list[LifecycleEvent] = []
         findings: list[Finding] = []
         for key, unit in self.units.items():
             vals = values[key]
             if isinstance(unit.counter, AttemptCounter):
                 unit.counter.view = view  # by_view measures follow the camera view
-            evs = unit.counter.step(t, vals)
+            evs, life, found = unit.step(t, vals, active=pose is not None and view_ok is not False, view=view)
             if key is not None and any(e.kind in ("phase", "rep") for e in evs):
                 self._last_moved = key
-            findings.extend(unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, vals, evs,
-                                             active=pose is not None and view_ok is not False, view=view))
-            # a counted rep's cycle carries the faults its checks saw: one list for praise,
-            # the summary and reports
-            events.extend(replace(e, faults=tuple(sorted(unit.checks.last_rep_faults)))
-                          if e.kind == "cycle" and e.reason is None else e for e in evs)
-        candidates = self.feedback.candidates(ex, events, sum(c.dropped for c in self._attempt_counters()))
+            findings.extend(found)
+            events.extend(evs)
+            lifecycle.extend(life)
+        candidates = self.feedback.candidates(ex, lifecycle, sum(c.dropped for c in self._attempt_counters()))
         candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s) for f in findings]
         candidates += self.monitor.candidates(pose, t, view_wrong, self._cannot_count(t),
                                               None if ex.side in ("both", "alternate") else self._watched())
@@ -138,19 +158,21 @@ class Coach:
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
             display_measure=self._display(pose, values[active_key], active_key), notice=self.notice,
-            progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None)
+            progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None,
+            lifecycle=tuple(lifecycle))
 
     def finish(self, t: float, index: int) -> FrameResult:
         """The stream ended: close reps that were on their way back to the start."""
         events: list[RepEvent] = []
+        lifecycle: list[LifecycleEvent] = []
         for unit in self.units.values():
-            evs = unit.counter.finish(t)
-            unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, {}, evs, active=False)
+            evs, life, _ = unit.step(t, {}, active=False, view=None, final=True)
             events.extend(evs)
+            lifecycle.extend(life)
         key = self._active_unit_key()
         return FrameResult(t=t, index=index, pose=None, measures=Measures(t, {}), events=tuple(events),
                            reps=self.total_reps, reps_by_side=self.reps_by_side,
-                           phase=self.units[key].counter.phase_name)
+                           phase=self.units[key].counter.phase_name, lifecycle=tuple(lifecycle))
 
     def _active_unit_key(self) -> Optional[Side]:
         if None in self.units:

@@ -20,9 +20,12 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .summary import Summary
 
 # labels.json `exercise` -> rule-file id, where they differ (see the clips README). None: no
 # library exercise for it (the clip is listed as not scored). Holds are scored as one rep.
@@ -114,7 +117,7 @@ def init_worker() -> Any:
     return None
 
 
-def summarise(task: EvalTask) -> dict:
+def summarise(task: EvalTask) -> Summary:
     """The coach's session summary for one task (video through the pose model, or recording)."""
     from .library import find_exercise, pipeline_params
     from .runner import Session
@@ -163,9 +166,8 @@ def score_task(_state: Any, task: EvalTask) -> dict:
     except Exception as exc:  # a damaged file must not stop the rest of the library
         row["error"] = f"{type(exc).__name__}: {exc}"
     else:
-        row.update(counted=s["reps"], attempts=len(s["reps_detail"]),
-                   uncounted=[d.get("reason", "?") for d in s["reps_detail"] if not d["counted"]],
-                   view_seen=s.get("view"), cues=len(s["cues"]), frames=s["frames"], seconds=s["seconds"])
+        row.update(counted=s.reps, attempts=s.attempts, uncounted=[d.reason or "?" for d in s.missed],
+                   view_seen=s.view, cues=len(s.cues), frames=s.frames, seconds=s.seconds)
         if task.keep_summary:
             row["summary"] = s
     row["wall_s"] = round(time.perf_counter() - t0, 3)

@@ -190,7 +190,7 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
     """Why attempt ``n`` (1-based, in the order of the summary's reps_detail) counted or not."""
     from .errors import UsageError
     c = _Ctx(result)
-    details = result.summary["reps_detail"]
+    details = result.summary.reps_detail
     if not 1 <= n <= len(details):
         raise UsageError(f"--rep {n}: this replay has {len(details)} attempt{'s' if len(details) != 1 else ''}"
                          + (f" (1-{len(details)})" if details else ""))
@@ -198,12 +198,12 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
     e = c.verdicts[n - 1]
     ex, rt, spec = c.ex, c.rt, c.ex.rep
     unit = e.side or ""
-    a, b = d["start_s"], d["end_s"]
+    a, b = d.start_s, d.end_s
     side = f" ({e.side} side)" if e.side else ""
-    verdict = "COUNTED" if d["counted"] else f"NOT COUNTED: {d.get('reason', e.kind)}"
+    verdict = "COUNTED" if d.counted else f"NOT COUNTED: {d.reason or e.kind}"
     lines = [f"Attempt {n} of {len(details)}{side}, {a:.2f}-{b:.2f} s ({b - a:.2f} s): {verdict}"]
     data: dict[str, Any] = {"attempt": n, "of": len(details), "side": e.side, "start_s": a, "end_s": b,
-                            "counted": d["counted"], "reason": d.get("reason"), "rules": rt.display}
+                            "counted": d.counted, "reason": d.reason, "rules": rt.display}
     rng = spec.range
     ut = c.tr.units.get(unit)
     before = c.tr.times < e.t - 1e-9
@@ -218,7 +218,7 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
                      f"[{rt.where(mpath)}; toward {rt.where(('rep', 'range', 'toward'))}]")
         rest, rrange = float(ut.rest[k]), float(ut.range[k])
         data.update(measure=measure, unit=mu, rest=None if math.isnan(rest) else rest,
-                    range=None if math.isnan(rrange) else rrange, reached=d.get("reached"), target=d.get("target"))
+                    range=None if math.isnan(rrange) else rrange, reached=d.reached, target=d.target)
         if math.isnan(rest):
             lines.append("  Your rest: not known yet (it is the median start of your counted reps once "
                          "3 have counted): travel was measured from this attempt's own start")
@@ -236,8 +236,8 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
                          f"{_fmt(rrange)} = {_fmt(need)} {mu}, kept between min_travel "
                          f"{ctx_val(c, ('rep', 'range', 'min_travel'), rng.min_travel, mu)} and max_travel "
                          f"{ctx_val(c, ('rep', 'range', 'max_travel'), rng.max_travel, mu)}: {_fmt(bounded)} {mu}")
-        if d.get("reached") is not None and d.get("target") is not None:
-            reached, target = d["reached"], d["target"]
+        if d.reached is not None and d.target is not None:
+            reached, target = d.reached, d.target
             ok = sign * (reached - target) >= 0
             if not math.isnan(rrange):
                 # the travel is measured from the member's rest, or from the attempt's own start
@@ -298,8 +298,8 @@ def explain_rep(result: ReplayResult, n: int) -> Explanation:
         pl, pd = c.leaf_lines(ph.enter, ("rep", "phases", i, "enter"), a, b, unit, indent="      ")
         lines += pl
         data["phases"].append({"name": ph.name, "conditions": pd})
-    if d.get("faults"):
-        lines.append(f"  Form faults seen on this rep: {', '.join(d['faults'])} (see `coach explain --cue`)")
+    if d.faults:
+        lines.append(f"  Form faults seen on this rep: {', '.join(d.faults)} (see `coach explain --cue`)")
     return Explanation(tuple(lines), data, (a, b), unit, n)
 
 
@@ -314,19 +314,19 @@ def explain_cue(result: ReplayResult, t: float) -> Explanation:
     for_s and cooldown_s (with the previous cue of the same check)."""
     from .errors import UsageError
     c = _Ctx(result)
-    cues = result.summary["cues"]
+    cues = result.summary.cues
     if not cues:
         raise UsageError("this replay gave no cues")
-    cue = min(cues, key=lambda q: abs(q["t_s"] - t))
-    if abs(cue["t_s"] - t) > CUE_PICK_S:
-        near = ", ".join(f"{q['t_s']:.2f}" for q in sorted(cues, key=lambda q: abs(q["t_s"] - t))[:5])
+    cue = min(cues, key=lambda q: abs(q.t_s - t))
+    if abs(cue.t_s - t) > CUE_PICK_S:
+        near = ", ".join(f"{q.t_s:.2f}" for q in sorted(cues, key=lambda q: abs(q.t_s - t))[:5])
         raise UsageError(f"no cue within {CUE_PICK_S:g} s of {t:g} s; the nearest are at {near} s")
-    ct, src = cue["t_s"], cue["check"]
-    lines = [f"Cue at {ct:.2f} s from {src} ({cue['severity']}): \"{cue['message']}\""]
-    data: dict[str, Any] = {"cue": cue, "rules": c.rt.display}
+    ct, src = cue.t_s, cue.check
+    lines = [f"Cue at {ct:.2f} s from {src} ({cue.severity}): \"{cue.message}\""]
+    data: dict[str, Any] = {"cue": cue.to_json(), "rules": c.rt.display}
     # the attempt under way when it fired (or just decided)
-    details = result.summary["reps_detail"]
-    around = [i for i, d in enumerate(details) if d["start_s"] - 1e-6 <= ct <= d["end_s"] + 1.0]
+    details = result.summary.reps_detail
+    around = [i for i, d in enumerate(details) if d.start_s - 1e-6 <= ct <= d.end_s + 1.0]
     att = around[-1] + 1 if around else None
     if src == "rep" and att is not None:
         lines.append("  A rep cue: said because an attempt did not count. That attempt:")
@@ -347,8 +347,8 @@ def explain_cue(result: ReplayResult, t: float) -> Explanation:
         return Explanation(tuple(lines), data, (ct - 2, ct + 1), "", att)
     ch = c.ex.checks[idx]
     base = ("checks", idx)
-    unit = (details[att - 1].get("side") or "") if att else ""
-    prev = [q["t_s"] for q in cues if q["check"] == src and q["t_s"] < ct - 1e-9]
+    unit = (details[att - 1].side or "") if att else ""
+    prev = [q.t_s for q in cues if q.check == src and q.t_s < ct - 1e-9]
     lines.append(f"  Check '{ch.id}' [{c.rt.where(base + ('id',))}], scope {ch.scope}"
                  + (f", during phases {', '.join(ch.during)} [{c.rt.where(base + ('during',))}]" if ch.during else ""))
     phase = None
@@ -356,7 +356,7 @@ def explain_cue(result: ReplayResult, t: float) -> Explanation:
         k = int(np.clip(np.searchsorted(c.tr.times, ct - 1e-9), 0, len(c.tr.times) - 1))
         phase = c.tr.units.get(unit, next(iter(c.tr.units.values()))).phase[k]
     lines.append("  Good form expected (a cue when it is not met):")
-    start = details[att - 1]["start_s"] if att else None
+    start = details[att - 1].start_s if att else None
     if ch.scope == "frame":
         a = ct - ch.for_s - 0.5
         ll, ld = c.leaf_lines(ch.expect, base + ("expect",), a, ct, unit, base_t=start)
@@ -364,7 +364,7 @@ def explain_cue(result: ReplayResult, t: float) -> Explanation:
         lines.append(f"  It must fail for for_s {c.setting(base + ('for_s',), ch.for_s, 's')} before a cue "
                      f"(values above: the {ct - a:.2f} s before the cue); phase at the cue: {phase or 'unknown'}")
     else:
-        a, b = (details[att - 1]["start_s"], details[att - 1]["end_s"]) if att else (ct - 3, ct)
+        a, b = (details[att - 1].start_s, details[att - 1].end_s) if att else (ct - 3, ct)
         ll, ld = c.leaf_lines(ch.expect, base + ("expect",), a, b, unit, base_t=a)
         lines += ll
         lines.append(f"  A rep check: judged once when the rep ended ({a:.2f}-{b:.2f} s)")
@@ -422,19 +422,19 @@ def plot_trace(result: ReplayResult, path: str, focus: Optional[Explanation] = N
                     ax.text(lo, val, f" enter {ph.name}: {'above' if val == leaf.above else 'below'} {val:g} "
                             f"(line {ln})", va="bottom", fontsize=7, color="#548235", clip_on=True)
                     levels.append(val)
-    for i, d in enumerate(result.summary["reps_detail"], 1):
-        if (d.get("side") or "") != unit or d["end_s"] < lo or d["start_s"] > hi:
+    for i, d in enumerate(result.summary.reps_detail, 1):
+        if (d.side or "") != unit or d.end_s < lo or d.start_s > hi:
             continue
-        color = "#70ad47" if d["counted"] else "#e06666"
+        color = "#70ad47" if d.counted else "#e06666"
         strong = focus is not None and focus.attempt == i
-        ax.axvspan(d["start_s"], d["end_s"], color=color, alpha=0.35 if strong else 0.15, lw=0)
-        ax.text((d["start_s"] + d["end_s"]) / 2, 0.98, f"attempt {i}" + ("" if d["counted"] else ": not counted"),
+        ax.axvspan(d.start_s, d.end_s, color=color, alpha=0.35 if strong else 0.15, lw=0)
+        ax.text((d.start_s + d.end_s) / 2, 0.98, f"attempt {i}" + ("" if d.counted else ": not counted"),
                 transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7, clip_on=True,
-                color="#375623" if d["counted"] else "#990000", fontweight="bold" if strong else "normal")
-    for q in result.summary["cues"]:
-        if lo <= q["t_s"] <= hi:
-            ax.axvline(q["t_s"], color="#7030a0", lw=0.8, ls="-.")
-            ax.text(q["t_s"], 0.02, f" {q['check']}", rotation=90, transform=ax.get_xaxis_transform(), fontsize=7,
+                color="#375623" if d.counted else "#990000", fontweight="bold" if strong else "normal")
+    for q in result.summary.cues:
+        if lo <= q.t_s <= hi:
+            ax.axvline(q.t_s, color="#7030a0", lw=0.8, ls="-.")
+            ax.text(q.t_s, 0.02, f" {q.check}", rotation=90, transform=ax.get_xaxis_transform(), fontsize=7,
                     color="#7030a0", va="bottom", clip_on=True)
     ax.set_xlim(lo, hi)
     sel = (t >= lo) & (t <= hi) & ~np.isnan(v)
@@ -462,4 +462,5 @@ def plot_trace(result: ReplayResult, path: str, focus: Optional[Explanation] = N
 
 
 def _with_profile(result) -> str:
-    return ", with your profile" if result.summary.get("personal", {}).get("from_profile") else ""
+    personal = result.summary.personal
+    return ", with your profile" if personal is not None and personal.from_profile else ""

@@ -27,6 +27,7 @@ from .attempts import AttemptCounter, Personal
 from .config import PipelineConfig
 from .library import pipeline_params
 from .rules.schema import Exercise
+from .summary import Attempt, CueRecord, Summary
 from .types import Cue, FrameResult, RepEvent
 
 # Two cues of the same check within this many seconds of each other, one before and one after an
@@ -66,12 +67,12 @@ class Trace:
 @dataclass(frozen=True)
 class ReplayResult:
     """Everything a replay decided. events: every RepEvent in order (end-of-stream ones last);
-    cues: every new cue in order; summary: the session summary dict (as `coach analyze --json`)."""
+    cues: every new cue in order; summary: the session Summary (``to_json()``: as `coach analyze --json`)."""
 
     exercise: Exercise
     events: tuple[RepEvent, ...]
     cues: tuple[Cue, ...]
-    summary: dict
+    summary: Summary
     trace: Optional[Trace] = None
     frames: int = 0
     seconds: float = 0.0
@@ -179,16 +180,16 @@ class AttemptChange:
 
     status: str
     side: Optional[str]
-    before: Optional[dict]
-    after: Optional[dict]
+    before: Optional[Attempt]
+    after: Optional[Attempt]
 
     @property
     def changed(self) -> bool:
         if self.before is None or self.after is None:
             return True
         return (self.status in ("now counted", "no longer counted")
-                or self.before.get("reason") != self.after.get("reason")
-                or self.before.get("faults") != self.after.get("faults"))
+                or self.before.reason != self.after.reason
+                or self.before.faults != self.after.faults)
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,8 @@ class Diff:
     reps_before: int
     reps_after: int
     attempts: tuple[AttemptChange, ...]
-    cues_added: tuple[dict, ...]
-    cues_removed: tuple[dict, ...]
+    cues_added: tuple[CueRecord, ...]
+    cues_removed: tuple[CueRecord, ...]
     cues_kept: int = 0
     faults_before: dict = field(default_factory=dict)
     faults_after: dict = field(default_factory=dict)
@@ -213,25 +214,31 @@ class Diff:
 
     def to_json(self) -> dict:
         return {"unchanged": self.unchanged, "reps": {"before": self.reps_before, "after": self.reps_after},
-                "attempts": [{"status": a.status, "side": a.side, "changed": a.changed, "before": a.before,
-                              "after": a.after} for a in self.attempts],
-                "cues_added": list(self.cues_added), "cues_removed": list(self.cues_removed),
+                "attempts": [{"status": a.status, "side": a.side, "changed": a.changed, "before": _json(a.before),
+                              "after": _json(a.after)} for a in self.attempts],
+                "cues_added": [c.to_json() for c in self.cues_added],
+                "cues_removed": [c.to_json() for c in self.cues_removed],
                 "cues_kept": self.cues_kept, "faults": {"before": self.faults_before, "after": self.faults_after}}
 
 
-def _overlap(a: dict, b: dict) -> float:
+def _json(a: Optional[Attempt]) -> Optional[dict]:
+    return None if a is None else a.to_json()
+
+
+def _overlap(a: Attempt, b: Attempt) -> float:
     """Seconds two attempts overlap (>= 0 when they touch, negative when apart)."""
-    return min(a["end_s"], b["end_s"]) - max(a["start_s"], b["start_s"])
+    return min(a.end_s, b.end_s) - max(a.start_s, b.start_s)
 
 
-def _match_attempts(before: Sequence[dict], after: Sequence[dict]) -> list[tuple[Optional[dict], Optional[dict]]]:
+def _match_attempts(before: Sequence[Attempt],
+                    after: Sequence[Attempt]) -> list[tuple[Optional[Attempt], Optional[Attempt]]]:
     """Pairs (before, after) of the same movement: same side, overlapping in time, the largest
     overlap first; unpaired attempts come with None. In time order."""
     pairs = sorted(((_overlap(b, a), i, j) for i, b in enumerate(before) for j, a in enumerate(after)
-                    if b.get("side") == a.get("side") and _overlap(b, a) >= 0), reverse=True)
+                    if b.side == a.side and _overlap(b, a) >= 0), reverse=True)
     used_b: set[int] = set()
     used_a: set[int] = set()
-    out: list[tuple[Optional[dict], Optional[dict]]] = []
+    out: list[tuple[Optional[Attempt], Optional[Attempt]]] = []
     for _, i, j in pairs:
         if i in used_b or j in used_a:
             continue
@@ -240,37 +247,38 @@ def _match_attempts(before: Sequence[dict], after: Sequence[dict]) -> list[tuple
         out.append((before[i], after[j]))
     out += [(b, None) for i, b in enumerate(before) if i not in used_b]
     out += [(None, a) for j, a in enumerate(after) if j not in used_a]
-    return sorted(out, key=lambda p: _present(p[0], p[1])["start_s"])
+    return sorted(out, key=lambda p: _present(p[0], p[1]).start_s)
 
 
-def _present(first: Optional[dict], second: Optional[dict]) -> dict:
+def _present(first: Optional[Attempt], second: Optional[Attempt]) -> Attempt:
     """``first or second``: a matched pair always has at least one of its two attempts."""
     d = first or second
     assert d is not None, "an attempt pair with neither attempt"
     return d
 
 
-def _status(b: Optional[dict], a: Optional[dict]) -> str:
+def _status(b: Optional[Attempt], a: Optional[Attempt]) -> str:
     if b is None:
         assert a is not None, "an attempt pair with neither attempt"
-        return "now counted" if a["counted"] else "new attempt, not counted"
+        return "now counted" if a.counted else "new attempt, not counted"
     if a is None:
-        return "no longer counted" if b["counted"] else "no longer an attempt"
-    if b["counted"] and a["counted"]:
+        return "no longer counted" if b.counted else "no longer an attempt"
+    if b.counted and a.counted:
         return "still counted"
-    if b["counted"]:
+    if b.counted:
         return "no longer counted"
-    return "now counted" if a["counted"] else "still not counted"
+    return "now counted" if a.counted else "still not counted"
 
 
-def _match_cues(before: Sequence[dict], after: Sequence[dict]) -> tuple[list[dict], list[dict], int]:
+def _match_cues(before: Sequence[CueRecord],
+                after: Sequence[CueRecord]) -> tuple[list[CueRecord], list[CueRecord], int]:
     """(added, removed, kept): cues of the same check within CUE_MATCH_S are the same cue."""
     left = list(before)
-    added: list[dict] = []
+    added: list[CueRecord] = []
     kept = 0
     for c in after:
-        best = min((b for b in left if b["check"] == c["check"] and abs(b["t_s"] - c["t_s"]) <= CUE_MATCH_S),
-                   key=lambda b: abs(b["t_s"] - c["t_s"]), default=None)
+        best = min((b for b in left if b.check == c.check and abs(b.t_s - c.t_s) <= CUE_MATCH_S),
+                   key=lambda b: abs(b.t_s - c.t_s), default=None)
         if best is None:
             added.append(c)
         else:
@@ -279,32 +287,32 @@ def _match_cues(before: Sequence[dict], after: Sequence[dict]) -> tuple[list[dic
     return added, left, kept
 
 
-def diff_outcomes(before: dict, after: dict) -> Diff:
+def diff_outcomes(before: Summary, after: Summary) -> Diff:
     """What changed from one session summary to another (see the module doc)."""
-    pairs = _match_attempts(before.get("reps_detail", []), after.get("reps_detail", []))
-    changes = tuple(AttemptChange(_status(b, a), _present(b, a).get("side"), b, a) for b, a in pairs)
-    added, removed, kept = _match_cues(before.get("cues", []), after.get("cues", []))
-    return Diff(before.get("reps", 0), after.get("reps", 0), changes, tuple(added), tuple(removed), kept,
-                dict(before.get("faults", {})), dict(after.get("faults", {})))
+    pairs = _match_attempts(before.reps_detail, after.reps_detail)
+    changes = tuple(AttemptChange(_status(b, a), _present(b, a).side, b, a) for b, a in pairs)
+    added, removed, kept = _match_cues(before.cues, after.cues)
+    return Diff(before.reps, after.reps, changes, tuple(added), tuple(removed), kept,
+                dict(before.faults), dict(after.faults))
 
 
-def _verdict(d: Optional[dict]) -> str:
+def _verdict(d: Optional[Attempt]) -> str:
     if d is None:
         return "-"
-    return "counted" if d["counted"] else f"not counted ({d.get('reason', '?')})"
+    return "counted" if d.counted else f"not counted ({d.reason or '?'})"
 
 
-def _faults(d: Optional[dict]) -> str:
-    if d is None or not d.get("counted") or "faults" not in d:
+def _faults(d: Optional[Attempt]) -> str:
+    if d is None or not d.counted or d.faults is None:
         return ""
-    return f"; form faults: {', '.join(d['faults']) or 'none'}"
+    return f"; form faults: {', '.join(d.faults) or 'none'}"
 
 
-def _rom(d: Optional[dict]) -> str:
-    if d is None or d.get("reached") is None:
+def _rom(d: Optional[Attempt]) -> str:
+    if d is None or d.reached is None:
         return "-"
-    target = d.get("target")
-    return f"{d['reached']:.3g}" + (f"/{target:.3g}" if target is not None else "")
+    target = d.target
+    return f"{d.reached:.3g}" + (f"/{target:.3g}" if target is not None else "")
 
 
 def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts: bool = True,
@@ -322,7 +330,7 @@ def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts
             continue
         d = _present(a.after, a.before)
         side = f" {a.side}" if a.side else ""
-        span = f"{d['start_s']:7.2f}-{d['end_s']:7.2f} s"
+        span = f"{d.start_s:7.2f}-{d.end_s:7.2f} s"
         mark = "*" if a.changed else " "
         lines.append(f" {mark}{k:3d}{side:6s} {span}  {a.status.upper() if a.changed else a.status}")
         if a.changed:
@@ -332,7 +340,7 @@ def format_diff(diff: Diff, before_label: str, after_label: str, *, all_attempts
     lines.append(f"cues: {len(diff.cues_added)} added, {len(diff.cues_removed)} removed, {diff.cues_kept} unchanged")
     for sign, cues in (("+", diff.cues_added), ("-", diff.cues_removed)):
         for c in cues:
-            lines.append(f"  {sign} {c['t_s']:7.2f} s  {c['check']} ({c['severity']}): {c['message']}")
+            lines.append(f"  {sign} {c.t_s:7.2f} s  {c.check} ({c.severity}): {c.message}")
     return lines
 
 
@@ -350,21 +358,21 @@ class ReplayJob:
     outcome: Optional[str] = None
 
 
-def recorded_outcome(rec) -> Optional[dict]:
+def recorded_outcome(rec) -> Optional[Summary]:
     """The session summary a recording carries in its metadata ("outcome" or "summary"), if any."""
     for key in ("outcome", "summary"):
         v = rec.meta.get(key)
         if isinstance(v, dict) and "reps_detail" in v:
-            return v
+            return Summary.from_json(v)
     return None
 
 
-def guess_exercise(path: str, rec, outcome: Optional[dict]) -> Optional[str]:
+def guess_exercise(path: str, rec, outcome: Optional[Summary]) -> Optional[str]:
     """The exercise of a recording: its metadata, its recorded outcome, or a file name
     "<exercise>__<anything>.npz" naming a library exercise (or a labels alias)."""
     from .evaluate import ALIASES
     from .library import exercise_ids
-    for v in (rec.meta.get("exercise"), (outcome or {}).get("exercise")):
+    for v in (rec.meta.get("exercise"), outcome.exercise if outcome is not None else None):
         if isinstance(v, str) and v:
             return v
     stem = Path(path).stem
@@ -413,17 +421,22 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
     t0 = time.perf_counter()
     try:
         rec = load_recording(job.recording)
-        outcome = None
+        outcome: Optional[Summary] = None
         if job.outcome:
             try:
-                outcome = json.loads(Path(job.outcome).read_text(encoding="utf-8"))
+                raw = json.loads(Path(job.outcome).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise CoachError(f"cannot read outcome '{job.outcome}': {exc}") from None
-            if isinstance(outcome, dict) and "reps_detail" not in outcome:
-                outcome = outcome.get("after")  # an earlier `coach replay --json`: what it replayed to
-            if not isinstance(outcome, dict) or "reps_detail" not in outcome:
+            if isinstance(raw, dict) and "reps_detail" not in raw:
+                raw = raw.get("after")  # an earlier `coach replay --json`: what it replayed to
+            if not isinstance(raw, dict) or "reps_detail" not in raw:
                 raise CoachError(f"'{job.outcome}' is not a session summary (coach analyze --json) "
                                  "or a replay (coach replay --json)")
+            try:
+                outcome = Summary.from_json(raw)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CoachError(f"'{job.outcome}' is not a session summary: {exc.__class__.__name__} {exc}") \
+                    from None
         else:
             outcome = recorded_outcome(rec)
         ex_id = job.exercise or guess_exercise(job.recording, rec, outcome)
@@ -432,8 +445,8 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
         new_ex = resolve_rules(job.rules, ex_id)
         after = replay(rec, new_ex)
         if outcome is not None:
-            against = {"kind": "recorded", "label": f"the recorded outcome ({outcome.get('exercise')} "
-                       f"v{outcome.get('rules_version')})", "rules_version": outcome.get("rules_version")}
+            against = {"kind": "recorded", "label": f"the recorded outcome ({outcome.exercise} "
+                       f"v{outcome.rules_version})", "rules_version": outcome.rules_version}
             before = outcome
         else:
             from .library import find_exercise
@@ -446,7 +459,7 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
                 "version": new_ex.version, "label": _label(new_ex)}, "against": against,
                 "frames": after.frames, "seconds": round(after.seconds, 3),
                 "replay_s": round(time.perf_counter() - t0, 4),
-                "before": before, "after": after.summary, "diff": d.to_json()}
+                "before": before.to_json(), "after": after.summary.to_json(), "diff": d.to_json()}
     except RuleFileError as e:
         return {"recording": job.recording, "error": "; ".join(e.problems), "rule_problems": e.problems}
     except CoachError as e:
@@ -455,7 +468,7 @@ def run_job(_state: Any, job: ReplayJob) -> dict:
 
 def diff_from_json(d: dict) -> Diff:
     """A Diff back from run_job's "before"/"after" (for printing in the driver)."""
-    return diff_outcomes(d["before"], d["after"])
+    return diff_outcomes(Summary.from_json(d["before"]), Summary.from_json(d["after"]))
 
 
 def format_job(d: dict, all_attempts: bool = True) -> list[str]:

@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
@@ -40,6 +40,8 @@ from .routine import PlannedSet, Routine, plan
 from .rules.schema import text
 from .runner import Item, Session, format_summary, recording_items, video_items
 from .store import Store, StoreError, private_dir
+from .summary import SetInfo, Summary
+from .types import AttemptEnded, AttemptVerdict
 
 if TYPE_CHECKING:  # annotations only: both are imported when first needed
     from .capture import VideoWriter
@@ -139,7 +141,7 @@ class RunResult:
     session_id: int
     uuid: str
     reason: str
-    summaries: list = field(default_factory=list)
+    summaries: list[Summary] = field(default_factory=list)
 
 
 class RoutineRun:
@@ -305,7 +307,7 @@ class RoutineRun:
         self.store.add_event(self.session_id, "resume", self.last_t)
 
     # ------------------------------------------------------------------ one set
-    def _run_set(self, ps: PlannedSet) -> tuple[dict, str]:
+    def _run_set(self, ps: PlannedSet) -> tuple[Summary, str]:
         from .library import find_exercise, pipeline_params
         from .render import draw_overlay
         st = ps.step_def
@@ -345,31 +347,32 @@ class RoutineRun:
             state["hold_now"] = now
             if r.hold_elapsed_s is not None:
                 state["hold_peak"] = max(state.get("hold_peak") or 0.0, r.hold_elapsed_s)
-            for e in r.events:
-                if e.kind in ("rep", "incomplete", "timeout"):
+            for a in r.lifecycle:
+                if isinstance(a, AttemptVerdict):
+                    e = a.event
                     start = e.start_t if e.start_t is not None else e.t
                     rest = cal[1] if cal else None
                     rom = abs(e.reached - rest) if (e.reached is not None and rest is not None) else None
                     aid = self.store.add_attempt(
                         self.session_id, set_id, start_t=round(start, 3), end_t=round(e.t, 3),
-                        counted=int(e.kind == "rep"), side=e.side,
-                        reason=None if e.kind == "rep" else (e.reason or e.kind),
+                        counted=int(a.counted), side=e.side,
+                        reason=None if a.counted else (e.reason or e.kind),
                         reached=_r(e.reached), target=_r(e.target), rest=_r(rest), rom=_r(rom),
                         tempo_s=round(e.t - start, 3),
                         hold_s=round(state["hold_peak"], 3) if state.get("hold_peak") else None, faults=())
                     state["stored"] += 1
                     state["hold_peak"] = 0.0
-                    if e.kind == "rep":
-                        state["last_attempt"][e.side] = aid
+                    if a.counted:
+                        state["last_attempt"][a.attempt] = aid  # its faults come when it ends
                         self._say(f"rep {r.reps_by_side.get(e.side, r.reps) if e.side else r.reps}"
                                   + (f" ({e.side})" if e.side else ""), r.t)
                     else:
                         self._say(f"not counted: {e.reason}", r.t)
-                elif e.kind == "cycle" and e.reason is None:
-                    aid = state["last_attempt"].pop(e.side, None)
+                elif isinstance(a, AttemptEnded) and a.counted:
+                    aid = state["last_attempt"].pop(a.attempt, None)
                     if aid is not None:
                         self.store.db.execute("UPDATE attempts SET faults = ? WHERE id = ?",
-                                              (json.dumps(list(e.faults)), aid))
+                                              (json.dumps(list(a.faults)), aid))
                     if state["met_t"] is not None and state["reason"] is None:
                         state["reason"] = "target"
             if r.new_cue is not None:
@@ -411,25 +414,24 @@ class RoutineRun:
                                held_s=None, frames=session.summary.frames,
                                frames_with_pose=session.summary.frames_with_pose)
             raise
-        if summary.get("interrupted"):
+        if summary.interrupted:
             reason = "interrupted"
         else:
             reason = state["reason"] or ("target" if state["met_t"] is not None else
                                          "source ended" if self.source_ended else "stopped")
         # attempts the stream's end closed (Session.run's finish) reach only the summary: store them too
-        for d in summary["reps_detail"][state["stored"]:]:
-            self.store.add_attempt(self.session_id, set_id, start_t=d["start_s"], end_t=d["end_s"],
-                                   counted=int(d["counted"]), side=d.get("side"), reason=d.get("reason"),
-                                   reached=d.get("reached"), target=d.get("target"), rest=None, rom=None,
-                                   tempo_s=round(d["end_s"] - d["start_s"], 3), hold_s=None,
-                                   faults=d.get("faults", ()))
-        reps = summary["reps_by_side"].get(st.side, 0) if st.side else summary["reps"]
+        for d in summary.reps_detail[state["stored"]:]:
+            self.store.add_attempt(self.session_id, set_id, start_t=d.start_s, end_t=d.end_s,
+                                   counted=int(d.counted), side=d.side, reason=d.reason,
+                                   reached=d.reached, target=d.target, rest=None, rom=None,
+                                   tempo_s=round(d.end_s - d.start_s, 3), hold_s=None,
+                                   faults=d.faults or ())
+        reps = summary.reps_by_side.get(st.side, 0) if st.side else summary.reps
         held = state["held"] + state["hold_now"]
         self.store.end_set(set_id, ended_t=round(self.last_t, 3), end_reason=reason, reps=reps,
-                           held_s=round(held, 3) if st.hold_s else None, frames=summary["frames"],
-                           frames_with_pose=summary["frames_with_pose"])
-        summary["set"] = {"index": ps.index, "number": ps.number, "of": ps.of, "side": st.side, "reps": reps,
-                          "end_reason": reason}
+                           held_s=round(held, 3) if st.hold_s else None, frames=summary.frames,
+                           frames_with_pose=summary.frames_with_pose)
+        summary = replace(summary, set=SetInfo(ps.index, ps.number, ps.of, st.side, reps, reason))
         self._say(ct("set_done", self.lang, reps=reps) + f" ({reason})", self.last_t)
         return summary, reason
 
@@ -571,7 +573,7 @@ class RoutineRun:
         return result
 
 
-def replay_sets(store: Store, session_id: int, lang: str = "en") -> list[dict]:
+def replay_sets(store: Store, session_id: int, lang: str = "en") -> list[Summary]:
     """Replay each set of a stored session from its landmark recording through a fresh Session
     of the same exercise (the rule files as they are now): one summary per set. With unchanged
     rule files the attempts equal the stored ones exactly (the recording holds every frame each
@@ -651,10 +653,11 @@ def format_routine_summary(res: RunResult, store: Store, lang: str = "en") -> st
     """The end-of-routine summary: each set's summary, pain and the stop suggestions."""
     lines = []
     for s in res.summaries:
-        st = s["set"]
+        st = s.set
+        assert st is not None, "a routine's set summary says which set it was"
         head = format_summary(s, lang).splitlines()
-        set_of = ct('set_of', lang, n=st['number'], of=st['of'])
-        head[0] += f"  [{set_of}{side_text(st['side'], lang)}: {st['end_reason']}]"
+        set_of = ct('set_of', lang, n=st.number, of=st.of)
+        head[0] += f"  [{set_of}{side_text(st.side, lang)}: {st.end_reason}]"
         lines += head
     rows = store.session_rows(res.session_id)
     pains = {p["moment"]: p["score"] for p in rows["pain"]}

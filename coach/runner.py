@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Protocol
 
@@ -23,8 +23,8 @@ from .messages import summary_text
 from .rules.loader import load_exercise
 from .rules.schema import Exercise
 from .shutdown import NAMES, SHUTDOWN
-from .summary import SummaryBuilder
-from .types import FrameResult, Pose
+from .summary import PersonalScale, Summary, SummaryBuilder
+from .types import AttemptVerdict, FrameResult, Pose
 
 if TYPE_CHECKING:  # annotations only: runner itself needs neither cv2 (capture) nor a speech engine
     from .capture import FrameSource
@@ -178,8 +178,8 @@ class Session:
         self.coach.load(self.coach.ex)
 
     def run(self, items: Iterable[Item], sinks: Iterable[Sink] = (),
-            closers: Iterable[Callable[[], None]] = ()) -> dict:
-        """Feed every item to the coach and the sinks; returns the summary dict.
+            closers: Iterable[Callable[[], None]] = ()) -> Summary:
+        """Feed every item to the coach and the sinks; returns the session's Summary.
 
         Each sink is called with the frame's result and its Item (image and the raw pose, as
         the model gave it: what a landmark recording must keep so that replays are exact).
@@ -245,20 +245,17 @@ class Session:
                 except Exception as exc:  # keep closing the others: nothing recorded is lost
                     log.error("could not close an output cleanly: %s", exc)
                     errors.append(f"could not close an output cleanly: {exc}")
-        out = self.summary.result()
         cal = self.coach.calibration()
-        if cal is not None:  # the member's own scale as the coach saw it (see coach.attempts)
-            out["personal"] = {"measure": cal[0], "rest": round(cal[1], 3), "range": round(cal[2], 3),
-                               "reps": cal[3], "from_profile": self.coach.personal is not None}
-        if interrupted:
-            out["interrupted"] = True
-            if SHUTDOWN.signum is not None:
-                out["signal"] = NAMES.get(SHUTDOWN.signum, str(SHUTDOWN.signum))
-        if errors:
-            out["output_errors"] = errors
-        if self.watcher is not None and self.watcher.error:
-            out["rules_error"] = self.watcher.error
-        return out
+        return replace(
+            self.summary.result(),
+            # the member's own scale as the coach saw it (see coach.attempts)
+            personal=None if cal is None else PersonalScale(cal[0], round(cal[1], 3), round(cal[2], 3), cal[3],
+                                                            self.coach.personal is not None),
+            interrupted=interrupted,
+            signal=NAMES.get(SHUTDOWN.signum, str(SHUTDOWN.signum))
+            if interrupted and SHUTDOWN.signum is not None else None,
+            output_errors=tuple(errors),
+            rules_error=self.watcher.error if self.watcher is not None and self.watcher.error else None)
 
 
 def console_sink(stream=None) -> Callable[[FrameResult, Item], None]:
@@ -267,12 +264,12 @@ def console_sink(stream=None) -> Callable[[FrameResult, Item], None]:
     stream = stream if stream is not None else sys.stderr
 
     def sink(r: FrameResult, _item: Item) -> None:
-        for e in r.events:
-            if e.kind == "rep":
-                side = f" ({e.side})" if e.side else ""
+        for a in r.lifecycle:
+            if isinstance(a, AttemptVerdict) and a.counted:
+                side = f" ({a.side})" if a.side else ""
                 print(f"[{r.t:7.2f}s] rep {r.reps}{side}", file=stream)
-            elif e.kind in ("incomplete", "timeout"):
-                print(f"[{r.t:7.2f}s] not counted: {e.reason}", file=stream)
+            elif isinstance(a, AttemptVerdict):
+                print(f"[{r.t:7.2f}s] not counted: {a.event.reason}", file=stream)
         if r.new_cue is not None:
             print(f"[{r.t:7.2f}s] {r.new_cue.severity}: {r.new_cue.text}", file=stream)
 
@@ -292,28 +289,27 @@ def miss_kind(reason: str) -> str:
     return "other"
 
 
-def format_summary(s: dict, lang: str = "en") -> str:
+def format_summary(s: Summary, lang: str = "en") -> str:
     """A short human summary for the end of a session, in the member's language."""
-    reps = s["reps"]
-    lines = [f"{s.get('exercise_name', s['exercise'])}: {reps} {summary_text('rep' if reps == 1 else 'reps', lang)}"
+    reps = s.reps
+    lines = [f"{s.exercise_name or s.exercise}: {reps} {summary_text('rep' if reps == 1 else 'reps', lang)}"
              + (" (" + ", ".join(f"{summary_text(k, lang) if k in ('left', 'right') else k} {v}"
-                                 for k, v in s["reps_by_side"].items()) + ")" if s.get("reps_by_side") else "")]
-    missed = [d for d in s["reps_detail"] if not d["counted"]]
+                                 for k, v in s.reps_by_side.items()) + ")" if s.reps_by_side else "")]
+    missed = s.missed
     if missed:
         kinds: dict[str, int] = {}
         for d in missed:
-            k = miss_kind(d.get("reason", ""))
+            k = miss_kind(d.reason or "")
             kinds[k] = kinds.get(k, 0) + 1
         why = ", ".join(f"{n} {summary_text(k, lang)}" for k, n in kinds.items())
-        lines.append("  " + summary_text("attempts", lang, attempts=len(s["reps_detail"]),
-                                         counted=len(s["reps_detail"]) - len(missed), why=why))
-    if s["faults"]:  # check ids: what a therapist looks up in the rule file
-        notes = ", ".join(f"{k} x{v}" for k, v in sorted(s["faults"].items(), key=lambda kv: -kv[1]))
+        lines.append("  " + summary_text("attempts", lang, attempts=s.attempts,
+                                         counted=s.attempts - len(missed), why=why))
+    if s.faults:  # check ids: what a therapist looks up in the rule file
+        notes = ", ".join(f"{k} x{v}" for k, v in sorted(s.faults.items(), key=lambda kv: -kv[1]))
         lines.append("  " + summary_text("form", lang, notes=notes))
-    clean = sum(1 for d in s["reps_detail"] if d["counted"] and not d.get("faults"))
     if reps:
-        lines.append("  " + summary_text("clean", lang, clean=clean, reps=reps))
-    lines.append("  " + summary_text("frames", lang, frames=s["frames"], seen=s["frames_with_pose"], secs=s["seconds"])
-                 + (summary_text("stopped", lang) if s.get("interrupted") else ""))
+        lines.append("  " + summary_text("clean", lang, clean=s.clean_reps, reps=reps))
+    lines.append("  " + summary_text("frames", lang, frames=s.frames, seen=s.frames_with_pose, secs=s.seconds)
+                 + (summary_text("stopped", lang) if s.interrupted else ""))
     return "\n".join(lines)
 

@@ -219,7 +219,7 @@ def cmd_routine(args) -> int:
                 window.close()
         if args.json:
             print(json.dumps({"session": res.session_id, "uuid": res.uuid, "end_reason": res.reason,
-                              "sets": res.summaries}, ensure_ascii=False))
+                              "sets": [x.to_json() for x in res.summaries]}, ensure_ascii=False))
         else:
             print(format_routine_summary(res, store, args.lang))
             print(f"session {res.session_id} ({res.uuid[:8]}) saved in {store.path}: 'coach report' shows it")

@@ -11,7 +11,7 @@ angles in degrees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Optional
+from typing import Literal, Mapping, Optional, Union
 
 import numpy as np
 from numpy.typing import NDArray
@@ -141,6 +141,62 @@ class RepEvent:
 
 
 @dataclass(frozen=True)
+class AttemptStarted:
+    """The rep lifecycle (coach.lifecycle): the member began attempt ``attempt`` at ``t`` (s);
+    rep checks watch it from here (with the rest frames just before it)."""
+
+    attempt: int  # unique within a session, 1-based
+    t: float
+    side: Optional[Side] = None
+
+
+@dataclass(frozen=True)
+class AttemptVerdict:
+    """The rep lifecycle: attempt ``attempt`` was decided. ``event`` is the counter's verdict (kind
+    "rep": counted; "incomplete" or "timeout": not counted, ``event.reason`` says why), with its
+    times (``start_t``, ``t``, s) and reached/target (the measure's unit)."""
+
+    attempt: int
+    event: RepEvent
+
+    @property
+    def counted(self) -> bool:
+        return self.event.kind == "rep"
+
+    @property
+    def side(self) -> Optional[Side]:
+        return self.event.side
+
+
+@dataclass(frozen=True)
+class AttemptEnded:
+    """The rep lifecycle: attempt ``attempt``'s cycle closed at ``t`` (back at the start).
+    counted: its verdict was a rep; faults: the check ids that failed during it (sorted; () when
+    not counted or not watched): the one list that praise, the summary and reports all use.
+    watched: the checks saw the attempt (False: it began before the stream, or without a start)."""
+
+    attempt: int
+    t: float
+    counted: bool
+    side: Optional[Side] = None
+    faults: tuple[str, ...] = ()
+    watched: bool = True
+
+
+@dataclass(frozen=True)
+class AttemptAbandoned:
+    """The rep lifecycle: attempt ``attempt`` went back to the start position with no verdict
+    at ``t`` (too small to judge, or stopped by the rule file's gate); its checks stop watching."""
+
+    attempt: int
+    t: float
+    side: Optional[Side] = None
+
+
+LifecycleEvent = Union[AttemptStarted, AttemptVerdict, AttemptEnded, AttemptAbandoned]
+
+
+@dataclass(frozen=True)
 class Finding:
     """A form check that failed (good form was expected and not seen) at time t.
 
@@ -198,3 +254,4 @@ class FrameResult:
     display_measure: Optional[tuple[str, float, tuple[float, float], str]] = None  # (name, value, pixel xy, unit)
     notice: Optional[str] = None  # a problem the member or therapist must see (e.g. a rule-file error)
     progress: Optional[float] = None  # 0..1: how far toward counting the current attempt is now (None: unknown)
+    lifecycle: tuple[LifecycleEvent, ...] = ()  # this frame's rep lifecycle (coach.lifecycle), in order

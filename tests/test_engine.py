@@ -147,11 +147,11 @@ def test_session_summary_shape():
     from coach.runner import Item
     poses = SCRIPTS["bicep_curl"].poses()
     s = Session(ex, PARAMS, fps=30.0).run(Item(i / 30, i, None, p) for i, p in enumerate(poses))
-    assert s["exercise"] == "bicep_curl" and s["reps"] == 4
-    assert len(s["reps_detail"]) == 4 and all(d["counted"] for d in s["reps_detail"])
-    assert all(d["end_s"] > d["start_s"] for d in s["reps_detail"])
-    assert s["frames"] == len(poses) and s["frames_with_pose"] == sum(p is not None for p in poses)
-    assert s["fps"] == 30.0 and s["seconds"] == pytest.approx(len(poses) / 30, abs=0.01)
+    assert s.exercise == "bicep_curl" and s.reps == 4
+    assert len(s.reps_detail) == 4 and all(d.counted for d in s.reps_detail)
+    assert all(d.end_s > d.start_s for d in s.reps_detail)
+    assert s.frames == len(poses) and s.frames_with_pose == sum(p is not None for p in poses)
+    assert s.fps == 30.0 and s.seconds == pytest.approx(len(poses) / 30, abs=0.01)
 
 
 def test_speed_measure_from_known_motion():
@@ -176,22 +176,26 @@ def test_speed_measure_from_known_motion():
 
 
 def test_summary_says_why_attempts_did_not_count_in_the_members_language():
+    from dataclasses import replace
+
     from coach.runner import format_summary
-    s = {"exercise": "resisted_row", "exercise_name": "Resisted row", "reps": 2, "reps_by_side": {},
-         "reps_detail": [{"counted": True, "faults": []},
-                         {"counted": False, "reason": "short: reached 141, counts at 112"},
-                         {"counted": True, "faults": ["shrug"]},
-                         {"counted": False, "reason": "quicker than 1 s (0.80 s)"},
-                         {"counted": False, "reason": "short: reached 130, counts at 112"}],
-         "faults": {"shrug": 1}, "frames": 382, "frames_with_pose": 380, "seconds": 12.7}
+    from coach.summary import Attempt, Summary
+    s = Summary(exercise="resisted_row", exercise_name="Resisted row", rules_version="1", source="", reps=2,
+                reps_by_side={},
+                reps_detail=(Attempt(0, 1, True, faults=()),
+                             Attempt(1, 2, False, reason="short: reached 141, counts at 112"),
+                             Attempt(2, 3, True, faults=("shrug",)),
+                             Attempt(3, 4, False, reason="quicker than 1 s (0.80 s)"),
+                             Attempt(4, 5, False, reason="short: reached 130, counts at 112")),
+                cues=(), faults={"shrug": 1}, frames=382, frames_with_pose=380, fps=30.0, seconds=12.7, view=None,
+                views_supported=())
     assert format_summary(s, "en") == (
         "Resisted row: 2 reps\n"
         "  5 attempts, 2 counted, 2 short of the count point, 1 too quick\n"
         "  form notes: shrug x1\n"
         "  clean reps: 1 of 2\n"
         "  382 frames, person seen in 380, 12.7 s")
-    s["exercise_name"] = "Remo con resistencia"
-    s["interrupted"] = True
+    s = replace(s, exercise_name="Remo con resistencia", interrupted=True)
     assert format_summary(s, "es") == (
         "Remo con resistencia: 2 repeticiones\n"
         "  5 intentos, 2 contados, 2 sin llegar al punto que cuenta, 1 demasiado rápidos\n"

@@ -38,7 +38,7 @@ def test_a_short_attempt_is_explained_with_the_lines_of_its_thresholds(curl, tmp
     # the advice is right: with that count_at the attempt counts, and nothing else changes
     assert e.data["count_at_to_count"] == 0.71
     fixed = replay(load_recording(rec), load_exercise(edited_rules(tmp_path, "bicep_curl", "count_at", "0.71")))
-    assert [d["counted"] for d in fixed.summary["reps_detail"]] == [True] * 5
+    assert [d.counted for d in fixed.summary.reps_detail] == [True] * 5
 
 
 def test_a_counted_attempt_says_what_it_was_judged_against(curl):
@@ -102,7 +102,7 @@ def test_every_attempt_and_cue_is_explained_with_lines_that_hold_their_threshold
     live_session(ex_id, script_poses(ex_id, reps=4), rec)
     r = replay(load_recording(rec), find_exercise(ex_id), trace=True)
     text = (exercises_dir() / f"{ex_id}.toml").read_text(encoding="utf-8").splitlines()
-    assert len(r.summary["reps_detail"]) == 4
+    assert len(r.summary.reps_detail) == 4
     for n in range(1, 5):
         e = explain_rep(r, n)
         assert e.lines[0].startswith(f"Attempt {n} of 4") and e.lines[0].endswith("COUNTED")
@@ -113,5 +113,5 @@ def test_every_attempt_and_cue_is_explained_with_lines_that_hold_their_threshold
             line = text[c["line"] - 1]
             assert c["key"] in line and c["measure"] in line, (c, line)
             assert c["true_s"] + c["false_s"] + c["unknown_s"] > 0
-    for cue in r.summary["cues"]:
-        assert explain_cue(r, cue["t_s"]).lines[0].startswith(f"Cue at {cue['t_s']:.2f} s from {cue['check']}")
+    for cue in r.summary.cues:
+        assert explain_cue(r, cue.t_s).lines[0].startswith(f"Cue at {cue.t_s:.2f} s from {cue.check}")

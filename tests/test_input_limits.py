@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -274,7 +275,7 @@ def test_json_output_has_no_nan(tmp_path, monkeypatch):
     rec = squat_recording(tmp_path / "r.npz", 200)
     from coach import summary as summary_mod
     real = summary_mod.SummaryBuilder.result
-    monkeypatch.setattr(summary_mod.SummaryBuilder, "result", lambda self: {**real(self), "seconds": math.nan})
+    monkeypatch.setattr(summary_mod.SummaryBuilder, "result", lambda self: replace(real(self), seconds=math.nan))
     import io
     from contextlib import redirect_stdout
     buf = io.StringIO()

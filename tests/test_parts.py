@@ -8,7 +8,7 @@ from coach.feedback.reps import DROPS_BEFORE_CUE, RepFeedback
 from coach.library import find_exercise
 from coach.monitor import SetupMonitor
 from coach.sides import SideSelector
-from coach.types import Pose, RepEvent
+from coach.types import AttemptEnded, Pose
 
 LM = {"left": [11, 13, 15], "right": [12, 14, 16]}
 
@@ -60,8 +60,8 @@ def test_rep_feedback_praises_a_clean_streak_and_answers_repeated_drops():
     ex = find_exercise("jumping_jack")
     fb = RepFeedback()
     every = ex.feedback.praise_every
-    cycle = RepEvent(kind="cycle", t=0.0, phase=None, rep_index=0)
-    said = [c.source for i in range(every) for c in fb.candidates(ex, [cycle], dropped=0)]
+    ended = AttemptEnded(attempt=1, t=0.0, counted=True)
+    said = [c.source for i in range(every) for c in fb.candidates(ex, [ended], dropped=0)]
     assert said == ["praise"]
     assert fb.candidates(ex, [], dropped=DROPS_BEFORE_CUE - 1) == []
     cue = fb.candidates(ex, [], dropped=DROPS_BEFORE_CUE)

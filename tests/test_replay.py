@@ -23,12 +23,12 @@ SESSIONS = [("scapular_squeeze", "shrug"), ("bicep_curl", None), ("thread_the_ne
 def test_unchanged_rules_reproduce_the_live_session_event_for_event(tmp_path, ex_id, fault):
     poses = script_poses(ex_id, reps=4, fault=fault, only_reps={1} if fault else None)
     events, cues, summary = live_session(ex_id, poses, tmp_path / "s.npz")
-    assert summary["reps"] == 4  # the session is a real one: every rep counted live
+    assert summary.reps == 4  # the session is a real one: every rep counted live
     r = replay(load_recording(tmp_path / "s.npz"), find_exercise(ex_id))
     assert [event_key(e) for e in r.events] == [event_key(e) for e in events]
     assert sum(e.kind == "rep" for e in r.events) == 4
     assert r.cues == tuple(cues)
-    assert r.summary == {**summary}
+    assert r.summary == summary
     assert diff_outcomes(summary, r.summary).unchanged
 
 
@@ -42,10 +42,10 @@ def test_one_edited_count_at_lists_exactly_the_attempt_it_changes(tmp_path):
     assert (d.reps_before, d.reps_after) == (5, 4)
     assert [a.status for a in d.attempts] == ["still counted"] * 3 + ["no longer counted", "still counted"]
     changed = d.changed_attempts
-    assert len(changed) == 1 and changed[0].after["reason"].startswith("short: reached 78.7, counts at 72.4")
-    assert changed[0].before["counted"] and changed[0].before["reached"] == changed[0].after["reached"] == 78.657
+    assert len(changed) == 1 and changed[0].after.reason.startswith("short: reached 78.7, counts at 72.4")
+    assert changed[0].before.counted and changed[0].before.reached == changed[0].after.reached == 78.657
     # the only cue that changes is the coach saying why that attempt did not count
-    assert [(c["check"], c["t_s"]) for c in d.cues_added] == [("rep", changed[0].after["end_s"])]
+    assert [(c.check, c.t_s) for c in d.cues_added] == [("rep", changed[0].after.end_s)]
     assert d.cues_removed == () and d.cues_kept == 1
 
 
@@ -54,17 +54,17 @@ def test_one_edited_check_threshold_lists_exactly_the_cues_it_changes(tmp_path):
     # praise (every 3 clean reps) comes after rep 3 instead of rep 5
     poses = script_poses("scapular_squeeze", reps=5, fault="shrug", only_reps={1})
     _, _, live = live_session("scapular_squeeze", poses, tmp_path / "sq.npz")
-    assert [c["check"] for c in live["cues"]] == ["shrug", "praise"]
+    assert [c.check for c in live.cues] == ["shrug", "praise"]
     edited = edited_rules(tmp_path, "scapular_squeeze", "expect", '{ measure = "neck_length", max_drift = 0.3 }',
                           section='id = "shrug"')
     after = replay(load_recording(tmp_path / "sq.npz"), load_exercise(edited)).summary
     d = diff_outcomes(live, after)
     assert (d.reps_before, d.reps_after) == (5, 5)
-    assert [c["check"] for c in d.cues_removed] == ["shrug", "praise"]
-    assert [c["check"] for c in d.cues_added] == ["praise"]
-    assert d.cues_added[0]["t_s"] < after["reps_detail"][3]["start_s"]  # said after rep 3 now
+    assert [c.check for c in d.cues_removed] == ["shrug", "praise"]
+    assert [c.check for c in d.cues_added] == ["praise"]
+    assert d.cues_added[0].t_s < after.reps_detail[3].start_s  # said after rep 3 now
     changed = d.changed_attempts
-    assert [(a.before["faults"], a.after["faults"]) for a in changed] == [(["shrug"], [])]
+    assert [(a.before.faults, a.after.faults) for a in changed] == [(("shrug",), ())]
     assert changed[0] is d.attempts[1]
 
 
@@ -72,7 +72,7 @@ def test_cli_replay_against_a_recorded_outcome_and_against_the_shipped_rules(tmp
     poses = script_poses("bicep_curl", reps=5, range_by_rep={3: 0.7})
     _, _, live = live_session("bicep_curl", poses, tmp_path / "curl.npz")
     outcome = tmp_path / "outcome.json"
-    outcome.write_text(json.dumps(live))
+    outcome.write_text(json.dumps(live.to_json()))
     edited = edited_rules(tmp_path, "bicep_curl", "count_at", "0.8")
     rec = str(tmp_path / "curl.npz")
     assert main(["replay", rec, "--rules", str(edited), "--outcome", str(outcome), "--json"]) == 0

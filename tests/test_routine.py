@@ -152,8 +152,8 @@ def test_the_session_recording_replays_every_set_exactly(tmp_path, capsys):
     with Store(tmp_path / "data") as st:
         replayed = replay_sets(st, res["session"])
         rec = st.data_dir / st.session_rows(res["session"])["session"]["recording_path"]
-    assert [r["reps_detail"] for r in replayed] == [s["reps_detail"] for s in res["sets"]]
-    assert [r["cues"] for r in replayed] == [s["cues"] for s in res["sets"]]
+    assert [r.to_json()["reps_detail"] for r in replayed] == [s["reps_detail"] for s in res["sets"]]
+    assert [r.to_json()["cues"] for r in replayed] == [s["cues"] for s in res["sets"]]
     assert stat.S_IMODE(rec.stat().st_mode) == 0o600 and stat.S_IMODE(rec.parent.stat().st_mode) == 0o700
 
 

@@ -57,7 +57,7 @@ def test_space_pauses_and_paused_frames_are_neither_counted_nor_recorded(tmp_pat
     assert not any(2.0 - 1e-6 <= t <= 149 / 30 + 1e-6 for t in rec.times)
     in_first = [t for t in rec.times if t <= rows["sets"][1]["started_t"] + 1e-3]
     assert len(in_first) == len(first) - 90
-    assert rows["sets"][0]["frames"] == res.summaries[0]["frames"] < len(in_first)  # the rest is recorded too
+    assert rows["sets"][0]["frames"] == res.summaries[0].frames < len(in_first)  # the rest is recorded too
     st.close()
 
 

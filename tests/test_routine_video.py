@@ -51,7 +51,7 @@ def test_a_routine_runs_from_a_video_and_an_image_folder_through_the_pose_model(
     assert all(s["frames_with_pose"] == s["frames"] for s in res["sets"])
     with Store(tmp_path / "data") as st:
         rows = st.session_rows(res["session"])
-        assert replay_sets(st, res["session"])[0]["frames_with_pose"] == 45
+        assert replay_sets(st, res["session"])[0].frames_with_pose == 45
     model = rows["session"]["model"]
     assert "sha256:" in model and "mediapipe 0.10.21" in model
     assert json.loads(rows["session"]["sources"]) == [str(video), str(frames)]

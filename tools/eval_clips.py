@@ -332,33 +332,33 @@ def _frames_to_s(frames: list, fps: float) -> str:
     return ", ".join(f"{a / fps:.1f}-{b / fps:.1f}" for a, b in frames)
 
 
-def _in_span(t: float, d: dict) -> bool:
-    return d["start_s"] <= t <= d["end_s"]
+def _in_span(t: float, d) -> bool:
+    return d.start_s <= t <= d.end_s
 
 
-def fault_report(lab: dict, s: dict) -> list[str]:
+def fault_report(lab: dict, s) -> list[str]:
     """The label's form_notes next to each attempted rep's faults and the cues issued in its
     time span (seconds), for a human to compare; no matching is attempted."""
-    lines = [f"\n{lab['file']} ({lab['exercise']}, {lab.get('view')}): truth={lab['reps']} pred={s['reps']}"]
+    lines = [f"\n{lab['file']} ({lab['exercise']}, {lab.get('view')}): truth={lab['reps']} pred={s.reps}"]
     lines += textwrap.wrap(lab["form_notes"], 110, initial_indent="  notes: ", subsequent_indent="         ")
     if lab.get("rep_frames") and lab.get("fps"):
         lines.append(f"  labelled reps (s): {_frames_to_s(lab['rep_frames'], lab['fps'])}")
     if lab.get("partial_rep_frames") and lab.get("fps"):
         lines.append(f"  labelled partial reps (s): {_frames_to_s(lab['partial_rep_frames'], lab['fps'])}")
     on_clean = on_clean_checks = 0
-    for i, d in enumerate(s["reps_detail"], 1):
-        cues = [c for c in s["cues"] if _in_span(c["t_s"], d)]
-        state = "counted" if d["counted"] else f"NOT counted: {d.get('reason', '?')}"
-        faults = ", ".join(d["faults"]) if d.get("faults") else ("none" if "faults" in d else "-")
-        cue_text = "; ".join(f"{c['t_s']:.1f} {c['check']}" for c in cues) or "-"
-        lines.append(f"  rep {i:2d} {d.get('side') or '':5s} {d['start_s']:6.1f}-{d['end_s']:6.1f} s  "
+    for i, d in enumerate(s.reps_detail, 1):
+        cues = [c for c in s.cues if _in_span(c.t_s, d)]
+        state = "counted" if d.counted else f"NOT counted: {d.reason or '?'}"
+        faults = ", ".join(d.faults) if d.faults else ("none" if d.faults is not None else "-")
+        cue_text = "; ".join(f"{c.t_s:.1f} {c.check}" for c in cues) or "-"
+        lines.append(f"  rep {i:2d} {d.side or '':5s} {d.start_s:6.1f}-{d.end_s:6.1f} s  "
                      f"faults: {faults:24s} cues: {cue_text:24s} {state}")
-        if d["counted"] and not d.get("faults"):
+        if d.clean:
             on_clean += len(cues)
-            on_clean_checks += sum(c["check"] not in NOT_CHECKS for c in cues)
-    outside = [c for c in s["cues"] if not any(_in_span(c["t_s"], d) for d in s["reps_detail"])]
+            on_clean_checks += sum(c.check not in NOT_CHECKS for c in cues)
+    outside = [c for c in s.cues if not any(_in_span(c.t_s, d) for d in s.reps_detail)]
     if outside:
-        lines.append("  cues outside any rep: " + "; ".join(f"{c['t_s']:.1f} {c['check']}" for c in outside))
+        lines.append("  cues outside any rep: " + "; ".join(f"{c.t_s:.1f} {c.check}" for c in outside))
     lines.append(f"  cues on counted reps without faults: {on_clean} (form checks: {on_clean_checks})")
     return lines
 

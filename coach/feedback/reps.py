@@ -7,7 +7,7 @@ from typing import Sequence
 
 from ..messages import message
 from ..rules.schema import Exercise
-from ..types import RepEvent
+from ..types import AttemptEnded, AttemptVerdict, LifecycleEvent, RepEvent
 from .policy import Candidate
 
 # Strokes in a row that fail the rule file's `require` (no rep, no other verdict between) before
@@ -22,18 +22,22 @@ class RepFeedback:
         self.clean_streak = 0  # counted reps in a row without a fault
         self._drops_heard = 0  # strokes failing `require` already answered
 
-    def candidates(self, ex: Exercise, events: Sequence[RepEvent], dropped: int) -> list[Candidate]:
-        """This frame's rep cues. dropped: strokes dropped so far for failing `require`."""
+    def candidates(self, ex: Exercise, lifecycle: Sequence[LifecycleEvent], dropped: int) -> list[Candidate]:
+        """This frame's rep cues, from its rep lifecycle (coach.lifecycle). dropped: strokes
+        dropped so far for failing `require`."""
         out: list[Candidate] = []
-        for e in events:
-            if e.kind == "incomplete":
-                out.append(Candidate("rep", "tip", incomplete_text(ex, e), None, REP_CUE_COOLDOWN_S))
-            if e.kind == "cycle" and e.reason is None:
-                self.clean_streak = 0 if e.faults else self.clean_streak + 1
+        verdict = False  # a rep, or an attempt not counted that is not a paused set
+        for a in lifecycle:
+            if isinstance(a, AttemptVerdict) and a.event.kind != "timeout":
+                verdict = True
+                if not a.counted:
+                    out.append(Candidate("rep", "tip", incomplete_text(ex, a.event), None, REP_CUE_COOLDOWN_S))
+            if isinstance(a, AttemptEnded) and a.counted:  # a clean rep is one whose ended attempt has no fault
+                self.clean_streak = 0 if a.faults else self.clean_streak + 1
                 every = ex.feedback.praise_every
                 if every and self.clean_streak and self.clean_streak % every == 0:
                     out.append(Candidate("praise", "info", ex.feedback.praise or _msg("praise"), None, 0.0))
-        if any(e.kind in ("rep", "incomplete") for e in events):
+        if verdict:
             self._drops_heard = dropped
         if dropped - self._drops_heard >= DROPS_BEFORE_CUE:
             self._drops_heard = dropped
