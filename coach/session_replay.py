@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
 from .errors import CoachError, UsageError
 from .rules.schema import Exercise
+from .summary import Summary
 
 # Frame times are stored rounded to the millisecond: a frame belongs to a set when its time is
 # past the set's start by more than this (s). The first set of a session also takes t = 0.
@@ -130,11 +131,11 @@ def stored_outcome(rows: dict, set_row: dict) -> Optional[dict]:
             "reps_detail": detail, "cues": cues, "faults": {}}
 
 
-def as_stored(summary: dict) -> dict:
+def as_stored(summary: Summary) -> Summary:
     """A replay's summary as the store keeps it: a counted rep whose form verdict never came
     (the set ended before its return) is stored with no faults, so it is compared that way."""
-    detail = [dict(d, faults=d.get("faults", [])) if d["counted"] else d for d in summary["reps_detail"]]
-    return {**summary, "reps_detail": detail}
+    detail = tuple(replace(a, faults=()) if a.counted and a.faults is None else a for a in summary.reps_detail)
+    return replace(summary, reps_detail=detail)
 
 
 def open_session(store, ref: Optional[str], exercise: Optional[str] = None) -> Session:
@@ -247,13 +248,14 @@ def replay_session(store, ref: str, rules: Optional[str] = None, exercise: Optio
             against = {"kind": "stored", "label": f"the outcome stored with the session ({part.exercise_id} "
                        f"v{part.outcome.get('rules_version')}, rule file {sha[:8] or 'unknown'})",
                        "rules_version": part.outcome.get("rules_version"), "rules_sha256": sha or None}
-            d = diff_outcomes(before, as_stored(after.summary))
+            d = diff_outcomes(Summary.from_json(before), as_stored(after.summary))
         else:
             shipped = find_exercise(part.exercise_id)
-            before = replay_part(part, shipped).summary if shipped.path != ex.path else after.summary
+            was = replay_part(part, shipped).summary if shipped.path != ex.path else after.summary
+            before = was.to_json()
             against = {"kind": "shipped", "label": f"the shipped rules ({_label(shipped)}): {part.missing}",
                        "rules_version": shipped.version}
-            d = diff_outcomes(before, after.summary)
+            d = diff_outcomes(was, after.summary)
         a, b = part.span
         out.append({"session": part.session_id, "uuid": part.uuid, "recording": part.recording,
                     "set": {"number": part.number, "of": part.of, "exercise": part.exercise_id, "side": part.side,
@@ -263,7 +265,7 @@ def replay_session(store, ref: str, rules: Optional[str] = None, exercise: Optio
                     "exercise": ex.id, "rules": {"path": ex.path, "version": ex.version, "label": _label(ex),
                                                  "note": note or None},
                     "against": against, "frames": after.frames, "seconds": round(after.seconds, 3),
-                    "replay_s": round(time.perf_counter() - t0, 4), "before": before, "after": after.summary,
+                    "replay_s": round(time.perf_counter() - t0, 4), "before": before, "after": after.summary.to_json(),
                     "diff": d.to_json()})
         first[part.exercise_id] = first.get(part.exercise_id, 1) + len(d.attempts)
     return out
@@ -280,8 +282,10 @@ def format_set(d: dict, all_attempts: bool = True) -> list[str]:
     lines = [head]
     if d["rules"].get("note"):
         lines.append(f"  ({d['rules']['note']})")
-    after = as_stored(d["after"]) if d["against"]["kind"] == "stored" else d["after"]
-    diff = diff_outcomes(d["before"], after)
+    after = Summary.from_json(d["after"])
+    if d["against"]["kind"] == "stored":
+        after = as_stored(after)
+    diff = diff_outcomes(Summary.from_json(d["before"]), after)
     return lines + ["  " + ln for ln in format_diff(diff, d["against"]["label"], d["rules"]["label"],
                                                     all_attempts=all_attempts, first=d["first_attempt"])]
 
@@ -317,12 +321,12 @@ def explain_session(store, ref: str, *, rules: Optional[str], exercise: Optional
         ex, _ = rules_for(rules, part.exercise_id)
         r = replay_part(part, ex, trace=True)
         results.append((part, r, total))
-        total += len(r.summary["reps_detail"])
+        total += len(r.summary.reps_detail)
     if not 1 <= rep <= total:
         raise UsageError(f"--rep {rep}: the {next(iter(names))} sets of session {sess.id} have {total} attempt"
                          f"{'s' if total != 1 else ''}" + (f" (1-{total})" if total else ""))
     part, result, before = next((p, r, b) for p, r, b in results
-                                if b < rep <= b + len(r.summary["reps_detail"]))
+                                if b < rep <= b + len(r.summary.reps_detail))
     exp = explain_rep(result, rep - before)
     head = (f"{part.label()}: attempt {rep} of the session's {total} {part.exercise_id} attempts"
             + (f" (attempt {rep - before} of this set)" if len(results) > 1 else ""))
