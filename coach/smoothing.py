@@ -39,25 +39,27 @@ _K = 2.0 * math.pi  # cutoff (Hz) -> 1 / tau
 
 
 def _step(p: OneEuroParams, t: float, x: np.ndarray, valid: np.ndarray, last_t: Optional[float],
-          prev_x: Optional[np.ndarray], prev_dx: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One sample of the element-wise filter: (output, state x, state speed). ``valid``: known
-    elements (bool, broadcastable to ``x``); state x is NaN where unknown, state speed 0 where
-    restarted. An element is filtered where it is known now and was known on the previous
-    sample, restarted where it is known now only, passed through where unknown.
+          prev_x: Optional[np.ndarray], prev_ok: Optional[np.ndarray],
+          prev_dx: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One sample of the element-wise filter: (output, speed estimate). ``valid``: the known
+    elements (bool, ``x``'s shape); the state is the previous output, its ``valid`` (prev_ok) and
+    speed estimate (0 where restarted). An element is filtered where it is known now and was
+    known on the previous sample, restarted where it is known now only, passed through where
+    unknown.
 
-    It runs every frame of every live session and replay on ~165 numbers, so it is a short,
+    It runs every frame of every live session and replay on 165 numbers, so it is a short,
     fixed run of whole-array numpy operations (no boolean indexing, no error-state switching);
     the arithmetic per element is the textbook filter's, in the same order as before it was
     made lean (replays give the same bits)."""
     dt = 0.0 if last_t is None else t - last_t
-    if prev_x is None or prev_dx is None or prev_x.shape != x.shape or not 0 < dt <= p.max_gap_s:
-        return x.copy(), np.where(valid, x, np.nan), np.zeros_like(x)  # a fresh start
-    upd = valid & (prev_x == prev_x)  # known now and on the previous sample (NaN != NaN)
+    if (prev_x is None or prev_ok is None or prev_dx is None or prev_x.shape != x.shape
+            or not 0 < dt <= p.max_gap_s):
+        return x.copy(), np.zeros_like(x)  # a fresh start
+    upd = valid & prev_ok  # known now and on the previous sample
     a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
     dx_hat = a_d * ((x - prev_x) / dt) + (1 - a_d) * prev_dx
     a = 1.0 / (1.0 + (1.0 / (_K * (p.min_cutoff_hz + p.beta * np.abs(dx_hat)))) / dt)
-    out = np.where(upd, a * x + (1 - a) * prev_x, x)
-    return out, np.where(valid, out, np.nan), np.where(upd, dx_hat, 0.0)
+    return np.where(upd, a * x + (1 - a) * prev_x, x), np.where(upd, dx_hat, 0.0)
 
 
 class OneEuroFilter:
@@ -65,12 +67,13 @@ class OneEuroFilter:
 
     def __init__(self, params: OneEuroParams = OneEuroParams()):
         self.p = params
-        self._x: Optional[np.ndarray] = None  # last output where known, NaN where unknown
+        self._x: Optional[np.ndarray] = None  # last output
+        self._ok: Optional[np.ndarray] = None  # where it was known
         self._dx: Optional[np.ndarray] = None  # last speed estimate (0 where restarted)
         self._t: Optional[float] = None
 
     def reset(self) -> None:
-        self._x = self._dx = self._t = None
+        self._x = self._ok = self._dx = self._t = None
 
     def __call__(self, t: float, x: np.ndarray, valid: Optional[np.ndarray] = None) -> np.ndarray:
         """Filter sample ``x`` taken at ``t`` seconds. ``valid`` (bool, ``x``'s shape or
@@ -79,8 +82,8 @@ class OneEuroFilter:
         x = np.asarray(x, float)
         finite = np.isfinite(x)
         valid = finite if valid is None else (np.asarray(valid, bool) & finite)
-        out, self._x, self._dx = _step(self.p, t, x, valid, self._t, self._x, self._dx)
-        self._t = t
+        out, self._dx = _step(self.p, t, x, valid, self._t, self._x, self._ok, self._dx)
+        self._x, self._ok, self._t = out, valid, t
         return out
 
 
@@ -100,8 +103,9 @@ class PoseSmoother:
         self.reset()
 
     def reset(self) -> None:
-        self._x: Optional[np.ndarray] = None  # (33, 5) state, see _step
-        self._dx: Optional[np.ndarray] = None
+        self._x: Optional[np.ndarray] = None  # (33, 5) state: the last output
+        self._ok: Optional[np.ndarray] = None  # (33, 5) bool: where it was known
+        self._dx: Optional[np.ndarray] = None  # (33, 5) speed estimates
         self._t_px: Optional[float] = None  # when the pixel / world columns were last filtered
         self._t_w: Optional[float] = None
 
@@ -114,26 +118,29 @@ class PoseSmoother:
         p = self.params
         if w is not None and self._t_px == self._t_w:  # together: one pass over both
             x = np.concatenate((pose.image_xy / h, w), axis=1)
-            out, self._x, self._dx = _step(p, t, x, ok & np.isfinite(x), self._t_px, self._x, self._dx)
-            self._t_px = self._t_w = t
+            valid = ok & np.isfinite(x)
+            out, self._dx = _step(p, t, x, valid, self._t_px, self._x, self._ok, self._dx)
+            self._x, self._ok, self._t_px, self._t_w = out, valid, t, t
             return Pose(pose.t, pose.index, out[:, :2] * h, out[:, 2:], pose.visibility, pose.presence,
                         pose.image_size)
-        # apart (a pose without world landmarks, or the first with them again)
-        if self._x is None or self._dx is None:
-            state = (np.full((N_LANDMARKS, 5), np.nan), np.zeros((N_LANDMARKS, 5)))
+        # apart (a pose without world landmarks, or the first with them again): each block with
+        # its own time, as two filters
+        if self._x is None or self._ok is None or self._dx is None:
+            state = (np.zeros((N_LANDMARKS, 5)), np.zeros((N_LANDMARKS, 5), bool), np.zeros((N_LANDMARKS, 5)))
         else:
-            state = (self._x, self._dx)
-        new_x, new_dx = state[0].copy(), state[1].copy()
-        xy = pose.image_xy / h
-        out_xy, new_x[:, :2], new_dx[:, :2] = _step(p, t, xy, ok & np.isfinite(xy), self._t_px,
-                                                    None if self._t_px is None else state[0][:, :2],
-                                                    None if self._t_px is None else state[1][:, :2])
+            state = (self._x, self._ok, self._dx)
+        new_x, new_ok, new_dx = (a.copy() for a in state)
+        blocks = [(slice(0, 2), pose.image_xy / h, self._t_px)] + ([] if w is None else [(slice(2, 5), w, self._t_w)])
+        outs = []
+        for cols, x, last_t in blocks:
+            valid = ok & np.isfinite(x)
+            old = (None, None, None) if last_t is None else (state[0][:, cols], state[1][:, cols], state[2][:, cols])
+            out, new_dx[:, cols] = _step(p, t, x, valid, last_t, *old)
+            new_x[:, cols], new_ok[:, cols] = out, valid
+            outs.append(out)
+        self._x, self._ok, self._dx = new_x, new_ok, new_dx
         self._t_px = t
-        out_w = None
         if w is not None:
-            out_w, new_x[:, 2:], new_dx[:, 2:] = _step(p, t, w, ok & np.isfinite(w), self._t_w,
-                                                       None if self._t_w is None else state[0][:, 2:],
-                                                       None if self._t_w is None else state[1][:, 2:])
             self._t_w = t
-        self._x, self._dx = new_x, new_dx
-        return Pose(pose.t, pose.index, out_xy * h, out_w, pose.visibility, pose.presence, pose.image_size)
+        return Pose(pose.t, pose.index, outs[0] * h, outs[1] if w is not None else None, pose.visibility,
+                    pose.presence, pose.image_size)
