@@ -1,9 +1,13 @@
 """Geometry on landmarks (pure numpy): joint angles, inclinations, normalised distances,
 ratios, relative positions and left-right differences.
 
-All functions take points as numpy arrays of shape (..., D) with D = 2 (pixels: x right, y down)
-or D = 3 (world metres: x right, y down, z away from the camera). Angles are in degrees.
-Never pass MediaPipe's normalised x/y here: on a non-square frame they distort angles.
+The geometry functions take points as numpy arrays of shape (..., D) with D = 2 (pixels: x
+right, y down) or D = 3 (world metres: x right, y down, z away from the camera). Angles are in
+degrees. Never pass MediaPipe's normalised x/y here: on a non-square frame they distort angles.
+
+Rule-file measures run every frame through :func:`compile_measure`: the same formulas on plain
+floats (a frame's :class:`Landmarks`), equal to the numpy ones bit for bit
+(tests/test_engine_identity.py), without numpy's per-call cost on two or three numbers.
 """
 from __future__ import annotations
 

@@ -51,6 +51,8 @@ def _mean_visibility(pose: Pose, idx: Sequence[int]) -> float:
     """np.mean(pose.visibility[idx]), bit for bit: numpy adds fewer than 8 numbers left to right
     from 0.0 (more in blocks of 8: left to numpy then)."""
     n = len(idx)
+    if n == 0:
+        return math.nan  # as np.mean of nothing (without its warning)
     if n >= 8:
         return float(np.add.reduce(pose.visibility[list(idx)])) / n
     vis = pose.visibility

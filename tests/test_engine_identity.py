@@ -131,3 +131,40 @@ def test_cached_real_recordings_give_identical_results_and_summaries(stem):
     make_reference(session.coach)
     ref_summary = session.run(recording_items(rec))
     assert canon(session_replay(rec, ex, PARAMS).summary) == canon(ref_summary)
+
+
+def test_scalar_geometry_equals_numpy_bit_for_bit():
+    """The compiled measures' plain-float formulas against the numpy ones, on random points,
+    degenerate segments included (unknown: NaN, whose sign bit the measures do not keep: they
+    return one NaN for every unknown); the side score against np.mean for 1-12 landmarks."""
+    import math
+
+    def same(x, y):
+        return (math.isnan(x) and math.isnan(y)) or canon(x) == canon(y)
+
+    from engine_reference import ref_body_yaw
+
+    from coach import measures as M
+    from coach.sides import _mean_visibility
+    from coach.types import Pose
+    from coach.view import body_yaw
+    rng = np.random.default_rng(10)
+    for dim in (2, 3):
+        for k in range(3000):
+            a, b = (rng.normal(size=(2, dim)) * rng.choice([1e-3, 1.0, 400.0])).tolist()
+            if k % 50 == 0:
+                b = list(a)  # a zero-length segment: unknown
+            for ref in ("vertical", "horizontal"):
+                want = float(M.inclination(np.array(a), np.array(b), ref))
+                got = M._inclination_scalar(a, b, ref)
+                assert same(got, want), (a, b, ref)
+            assert same(M._distance_scalar(a, b), float(M.distance(np.array(a), np.array(b))))
+    for _ in range(300):
+        pts = rng.normal(size=(33, 3))
+        vis = rng.uniform(0, 1, 33)
+        pose = Pose(0.0, 0, pts[:, :2] * 300, pts, vis, vis, (640, 480))
+        assert same(M._torso_scalar(pts.tolist()), M.torso_length(pts))
+        assert canon(body_yaw(pose)) == canon(ref_body_yaw(pose))
+        for n in range(1, 13):
+            idx = rng.choice(33, n, replace=False).tolist()
+            assert canon(_mean_visibility(pose, idx)) == canon(float(np.mean(vis[idx])))
