@@ -56,10 +56,38 @@ def _step(p: OneEuroParams, t: float, x: np.ndarray, valid: np.ndarray, last_t: 
             or not 0 < dt <= p.max_gap_s):
         return x.copy(), np.zeros_like(x)  # a fresh start
     upd = valid & prev_ok  # known now and on the previous sample
+    beta, min_cutoff, k, one = _constants(p, x.shape)
     a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
-    dx_hat = a_d * ((x - prev_x) / dt) + (1 - a_d) * prev_dx
-    a = 1.0 / (1.0 + (1.0 / (_K * (p.min_cutoff_hz + p.beta * np.abs(dx_hat)))) / dt)
-    return np.where(upd, a * x + (1 - a) * prev_x, x), np.where(upd, dx_hat, 0.0)
+    # in place, with the constants as arrays (numpy costs more per call with a Python number):
+    # dx_hat = a_d * ((x - prev_x) / dt) + (1 - a_d) * prev_dx
+    dx_hat = x - prev_x
+    dx_hat /= dt
+    dx_hat *= a_d
+    dx_hat += (1 - a_d) * prev_dx
+    # a = 1 / (1 + tau / dt), tau = 1 / (2 pi cutoff), cutoff = min_cutoff + beta * |dx_hat|
+    a = np.abs(dx_hat)
+    a *= beta
+    a += min_cutoff
+    a *= k
+    np.divide(one, a, out=a)
+    a /= dt
+    a += one
+    np.divide(one, a, out=a)
+    out = one - a  # out = a * x + (1 - a) * prev_x
+    out *= prev_x
+    out += a * x
+    return np.where(upd, out, x), np.where(upd, dx_hat, 0.0)
+
+
+_CONSTANTS: dict[tuple[OneEuroParams, tuple[int, ...]], tuple[np.ndarray, ...]] = {}
+
+
+def _constants(p: OneEuroParams, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """(beta, min_cutoff_hz, 2 pi, 1) as arrays of ``shape`` (made once, never written)."""
+    c = _CONSTANTS.get((p, shape))
+    if c is None:
+        c = _CONSTANTS[(p, shape)] = tuple(np.full(shape, v) for v in (p.beta, p.min_cutoff_hz, _K, 1.0))
+    return c
 
 
 class OneEuroFilter:
