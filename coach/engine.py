@@ -41,6 +41,7 @@ class _Unit:
                         else RepCounter(ex.rep, side))
         self.checks = CheckRunner(ex.checks, side)
         self.lifecycle = Lifecycle(side, ids)
+        self.attempts = isinstance(self.counter, AttemptCounter)
 
     def step(self, t: float, vals: dict[str, float], active: bool, view: Optional[View],
              final: bool = False) -> tuple[list[RepEvent], list[LifecycleEvent], list[Finding]]:
@@ -107,6 +108,8 @@ class Coach:
             right.peer = left
         self.bank = MeasureBank(exercise)
         self.monitor.ex = exercise
+        self._attempts = [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
+        self._display_at: dict[Optional[Side], Optional[tuple[int, str]]] = {}  # see _display
 
     @property
     def auto_side(self) -> Optional[Side]:
@@ -130,22 +133,30 @@ class Coach:
         events: list[RepEvent] = []
         lifecycle: list[LifecycleEvent] = []
         findings: list[Finding] = []
+        active = pose is not None and view_ok is not False
         for key, unit in self.units.items():
             vals = values[key]
-            if isinstance(unit.counter, AttemptCounter):
-                unit.counter.view = view  # by_view measures follow the camera view
-            evs, life, found = unit.step(t, vals, active=pose is not None and view_ok is not False, view=view)
-            if key is not None and any(e.kind in ("phase", "rep") for e in evs):
+            if unit.attempts:
+                unit.counter.view = view  # type: ignore[union-attr]  # by_view measures follow the camera view
+            evs, life, found = unit.step(t, vals, active=active, view=view)
+            if key is not None and evs and any(e.kind in ("phase", "rep") for e in evs):
                 self._last_moved = key
-            findings.extend(found)
-            events.extend(evs)
-            lifecycle.extend(life)
-        candidates = self.feedback.candidates(ex, lifecycle, sum(c.dropped for c in self._attempt_counters()))
-        candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s) for f in findings]
+            if found:
+                findings.extend(found)
+            if evs:
+                events.extend(evs)
+            if life:
+                lifecycle.extend(life)
+        attempt_counters = self._attempts
+        candidates = self.feedback.candidates(ex, lifecycle, sum(c.dropped for c in attempt_counters)
+                                              if attempt_counters else 0)
+        if findings:
+            candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s)
+                           for f in findings]
         candidates += self.monitor.candidates(pose, t, view_wrong, self._cannot_count(t),
                                               None if ex.side in ("both", "alternate") else self._watched())
         # order: severity first (policy), then rule-file order: findings keep check order
-        new_cue = self.policy.step(t, candidates)
+        new_cue = self.policy.step(t, candidates) if candidates else None
 
         active_key = self._active_unit_key()
         counter = self.units[active_key].counter
@@ -182,25 +193,31 @@ class Coach:
 
     def _cannot_count(self, t: float) -> bool:
         """Every counter's gate has been false for the view's wrong_for_s: nothing can count here."""
-        since = [c.gated_since for c in self._attempt_counters()]
-        return bool(since) and all(s is not None and t - s >= self.monitor.wrong_for_s for s in since)
+        counters = self._attempts
+        return bool(counters) and all(c.gated_since is not None and t - c.gated_since >= self.monitor.wrong_for_s
+                                      for c in counters)
 
     def _attempt_counters(self) -> list[AttemptCounter]:
         """The [rep.range] counters (rule files without it count with coach.reps.RepCounter)."""
-        return [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
+        return list(self._attempts)
 
     def _display(self, pose: Optional[Pose], vals: dict[str, float],
                  side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
         """(measure name, value in its unit, pixel xy of its joint, unit) for the screen, or None."""
         name = self.ex.display
-        spec = self.ex.measures.get(name)
-        if pose is None or spec is None or math.isnan(vals.get(name, NAN)) or not spec.landmarks:
+        if pose is None or math.isnan(vals.get(name, NAN)):
             return None
         mode = self.ex.side
         s = side or self.auto_side or (mode if mode in SIDES else "left")
-        lm = spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0]
-        xy = pose.image_xy[INDEX[resolve(lm, s)]]
-        return (name, float(vals[name]), (float(xy[0]), float(xy[1])), spec.unit)
+        if s not in self._display_at:  # the joint's landmark index, looked up once per side
+            spec = self.ex.measures.get(name)
+            self._display_at[s] = None if spec is None or not spec.landmarks else (
+                INDEX[resolve(spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0], s)], spec.unit)
+        at = self._display_at[s]
+        if at is None:
+            return None
+        xy = pose.image_xy[at[0]].tolist()
+        return (name, float(vals[name]), (xy[0], xy[1]), at[1])
 
     # ------------------------------------------------------------------ totals
     @property

@@ -13,8 +13,6 @@ import math
 from collections import deque
 from typing import Optional
 
-import numpy as np
-
 from . import measures as M
 from .landmarks import INDEX, SIDES, resolve
 from .rules.schema import DERIVED_KINDS, Exercise
@@ -35,51 +33,58 @@ class MeasureBank:
         # side -> landmark indices the sided measures use (the auto side's visibility score)
         self.side_landmarks = {s: sorted({INDEX[resolve(lm, s)] for n in self.sided
                                           for lm in exercise.measures[n].landmarks}) for s in SIDES}
+        # side -> [(name, value function)] of the landmark measures, in rule-file order: names
+        # resolved once here (see coach.measures.compile_measure); None: the unsided set
+        self._compiled = {s: [(n, M.compile_measure(m, (s if n in self.sided else None) or "left",
+                                                    exercise.min_visibility))
+                              for n, m in exercise.measures.items() if m.kind not in DERIVED_KINDS]
+                          for s in (None, *SIDES)}
+        self._nan = {n: NAN for n, _ in self._compiled[None]}
+        self._left_right = [(n, m.of) for n, m in exercise.measures.items() if m.kind == "left_right"]
+        self._speeds = [(n, m) for n, m in exercise.measures.items() if m.kind == "speed"]
         # (unit key, measure) -> recent (t, value), for speeds
         self._history: dict[tuple[Optional[Side], str], deque[tuple[float, float]]] = {}
 
     def measure(self, pose: Optional[Pose], t: float, watched: Side) -> Values:
         """Values per unit at ``t`` (s); watched: the side measured when only one is."""
-        ex = self.ex
-        mode = ex.side
+        mode = self.ex.side
+        lm = None if pose is None else M.Landmarks(pose)
         if not self.sided:
-            base = self._values(pose, None)
+            base = self._values(lm, None)
             per_side = {"left": base, "right": base}
         elif self.needs_both_sides:
-            per_side = {s: self._values(pose, s) for s in SIDES}
+            per_side = {s: self._values(lm, s) for s in SIDES}
         else:  # one side watched: measure only that side (this runs every frame)
-            per_side = {watched: self._values(pose, watched)}
+            per_side = {watched: self._values(lm, watched)}
         if mode == "alternate":
             out: Values = {s: dict(per_side[s]) for s in SIDES}
         elif mode == "both":
             both = {}
-            for name in per_side["left"]:
-                pair = [per_side[s][name] for s in SIDES if not math.isnan(per_side[s][name])]
-                both[name] = float(np.mean(pair)) if pair else NAN
+            left, right = per_side["left"], per_side["right"]
+            for name, a in left.items():
+                b = right[name]
+                # the mean of the known ones, as np.mean adds them (from 0.0, left to right)
+                if a != a:
+                    both[name] = NAN if b != b else (0.0 + b) / 1
+                else:
+                    both[name] = (0.0 + a) / 1 if b != b else ((0.0 + a) + b) / 2
             out = {None: both}
         else:
             out = {None: dict(per_side[watched])}
-        for name, spec in ex.measures.items():
-            if spec.kind == "left_right":
-                diff = abs(per_side["left"].get(spec.of, NAN) - per_side["right"].get(spec.of, NAN))
-                for vals in out.values():
-                    vals[name] = diff
+        for name, of in self._left_right:
+            diff = abs(per_side["left"].get(of, NAN) - per_side["right"].get(of, NAN))
+            for vals in out.values():
+                vals[name] = diff
         self._add_speeds(out, t)
         return out
 
-    def _values(self, pose: Optional[Pose], side: Optional[Side]) -> dict[str, float]:
-        ex = self.ex
-        out: dict[str, float] = {}
-        for name, spec in ex.measures.items():
-            if spec.kind not in DERIVED_KINDS:
-                s = side if name in self.sided else None
-                out[name] = M.evaluate(spec, pose, s or "left", ex.min_visibility)
-        return out
+    def _values(self, lm: Optional[M.Landmarks], side: Optional[Side]) -> dict[str, float]:
+        if lm is None:
+            return dict(self._nan)
+        return {name: value(lm) for name, value in self._compiled[side]}
 
     def _add_speeds(self, out: Values, t: float) -> None:
-        for name, spec in self.ex.measures.items():
-            if spec.kind != "speed":
-                continue
+        for name, spec in self._speeds:
             for key, vals in out.items():
                 h = self._history.setdefault((key, name), deque())
                 v = vals.get(spec.of, NAN)

@@ -1,9 +1,13 @@
 """Geometry on landmarks (pure numpy): joint angles, inclinations, normalised distances,
 ratios, relative positions and left-right differences.
 
-All functions take points as numpy arrays of shape (..., D) with D = 2 (pixels: x right, y down)
-or D = 3 (world metres: x right, y down, z away from the camera). Angles are in degrees.
-Never pass MediaPipe's normalised x/y here: on a non-square frame they distort angles.
+The geometry functions take points as numpy arrays of shape (..., D) with D = 2 (pixels: x
+right, y down) or D = 3 (world metres: x right, y down, z away from the camera). Angles are in
+degrees. Never pass MediaPipe's normalised x/y here: on a non-square frame they distort angles.
+
+Rule-file measures run every frame through :func:`compile_measure`: the same formulas on plain
+floats (a frame's :class:`Landmarks`), equal to the numpy ones bit for bit
+(tests/test_engine_identity.py), without numpy's per-call cost on two or three numbers.
 """
 from __future__ import annotations
 
@@ -131,37 +135,117 @@ def _joint_angle_scalar(a: list, b: list, c: list) -> float:
     return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
 
 
+class Landmarks:
+    """One pose's landmarks as plain Python floats, made once a frame for the measures (list
+    indexing and float arithmetic cost a fraction of numpy's per-call overhead on 2-3 numbers).
+    vis: 33 visibilities; pixel: 33 [x, y]; world: 33 [x, y, z] or None."""
+
+    __slots__ = ("vis", "pixel", "world")
+
+    def __init__(self, pose: Pose):
+        self.vis: list[float] = pose.visibility.tolist()
+        self.pixel: list[list[float]] = pose.image_xy.tolist()
+        self.world: Optional[list[list[float]]] = None if pose.world_xyz is None else pose.world_xyz.tolist()
+
+
+def _norm(d: list[float]) -> float:
+    """np.linalg.norm(d, axis=-1) of 2 or 3 numbers, bit for bit (numpy adds the squares of
+    so few numbers left to right)."""
+    s = 0.0
+    for x in d:
+        s += x * x
+    return math.sqrt(s)
+
+
+def _distance_scalar(a: list[float], b: list[float]) -> float:
+    return _norm([x - y for x, y in zip(a, b)])
+
+
+def _inclination_scalar(p_from: list[float], p_to: list[float], reference: str) -> float:
+    """inclination() on plain floats, bit for bit: the arc cosine stays numpy's (its SIMD
+    arccos and the C library's acos differ in the last bit for about a third of inputs)."""
+    d = [x - y for x, y in zip(p_to, p_from)]
+    n = _norm(d)
+    num = -d[1]  # d . up, up = (0, -1[, 0])
+    if n == 0.0:
+        cos = NAN if num == 0.0 or num != num else (1.0 if num > 0 else -1.0)
+    elif n != n:
+        cos = NAN
+    else:
+        cos = min(1.0, max(-1.0, num / n))
+    from_vertical = math.degrees(float(np.arccos(cos)))
+    if reference == "vertical":
+        return from_vertical
+    if reference == "horizontal":
+        return 90.0 - from_vertical
+    raise ValueError(f"unknown inclination reference {reference!r}")
+
+
+def _torso_scalar(pts: list[list[float]]) -> float:
+    """torso_length() on plain floats, bit for bit."""
+    sh = [(x + y) / 2 for x, y in zip(pts[INDEX["left_shoulder"]], pts[INDEX["right_shoulder"]])]
+    hp = [(x + y) / 2 for x, y in zip(pts[INDEX["left_hip"]], pts[INDEX["right_hip"]])]
+    return _distance_scalar(sh, hp)
+
+
+def _shoulder_width_scalar(pts: list[list[float]]) -> float:
+    return _distance_scalar(pts[INDEX["left_shoulder"]], pts[INDEX["right_shoulder"]])
+
+
+_SCALAR_NORMALISERS: dict[str, Callable[[list[list[float]]], float]] = {
+    "torso": _torso_scalar, "shoulder_width": _shoulder_width_scalar, "none": lambda pts: 1.0}
+
+
+def compile_measure(spec, side: Optional[str], min_visibility: float) -> Callable[[Landmarks], float]:
+    """One rule-file measure (``coach.rules.schema.MeasureSpec``, not a derived one) with
+    ``{side}`` read as ``side``, as a function of a frame's :class:`Landmarks`: the landmark
+    names are looked up once here, not every frame. Same values as :func:`evaluate`."""
+    names = tuple(resolve(n, side) for n in spec.landmarks)
+    norm_names, _ = NORMALISERS[spec.normalize]
+    need = tuple(INDEX[n] for n in names + norm_names)
+    thr = spec.min_visibility or min_visibility
+    idx = tuple(INDEX[n] for n in names)
+    kind, world = spec.kind, spec.space != "pixel"
+    norm = _SCALAR_NORMALISERS[spec.normalize] if kind in ("distance", "offset") else None
+    reference, axis = spec.reference, spec.axis
+
+    def value(lm: Landmarks) -> float:
+        vis = lm.vis
+        for i in need:
+            if not vis[i] >= thr:  # NaN visibility is unknown too
+                return NAN
+        pts = lm.world if world else lm.pixel
+        if pts is None:
+            return NAN
+        if kind == "joint":
+            v = _joint_angle_scalar(pts[idx[0]], pts[idx[1]], pts[idx[2]])
+        elif kind == "inclination":
+            v = _inclination_scalar(pts[idx[0]], pts[idx[1]], reference)
+        elif kind == "distance":
+            v = _distance_scalar(pts[idx[0]], pts[idx[1]])
+        elif kind == "ratio":
+            den = _distance_scalar(pts[idx[2]], pts[idx[3]])
+            v = _distance_scalar(pts[idx[0]], pts[idx[1]]) / den if den > 1e-9 else NAN
+        elif kind == "offset":
+            v = offset(pts[idx[0]], pts[idx[1]], axis)  # type: ignore[arg-type]  # indexes like an array
+        else:  # pragma: no cover - the loader admits only the kinds above
+            raise ValueError(kind)
+        if norm is not None:
+            scale = norm(pts)
+            v = v / scale if scale > 1e-9 else NAN
+        return v if math.isfinite(v) else NAN
+
+    return value
+
+
 def evaluate(spec, pose: Optional[Pose], side: Optional[str], min_visibility: float) -> float:
     """Value of one rule-file measure (``coach.rules.schema.MeasureSpec``) on one pose, with
     ``{side}`` read as ``side``. Derived measures (left_right, speed) are combined by the caller.
 
     Returns NaN (unknown) when the pose is missing, a landmark is below ``min_visibility``,
-    the coordinate space is unavailable, or the geometry is degenerate.
+    the coordinate space is unavailable, or the geometry is degenerate. (The engine compiles
+    its measures once, :func:`compile_measure`; this is the same computation for one call.)
     """
     if pose is None or spec.kind in ("left_right", "speed"):
         return NAN
-    names = tuple(resolve(n, side) for n in spec.landmarks)
-    norm_names, norm_fn = NORMALISERS[spec.normalize]
-    if not known(pose, names + norm_names, spec.min_visibility or min_visibility):
-        return NAN
-    pts = points(pose, spec.space)
-    if pts is None:
-        return NAN
-    p = [pts[INDEX[n]] for n in names]
-    if spec.kind == "joint":
-        value = _joint_angle_scalar(p[0].tolist(), p[1].tolist(), p[2].tolist())
-    elif spec.kind == "inclination":
-        value = float(inclination(p[0], p[1], spec.reference))
-    elif spec.kind == "distance":
-        value = float(distance(p[0], p[1]))
-    elif spec.kind == "ratio":
-        den = float(distance(p[2], p[3]))
-        value = float(distance(p[0], p[1])) / den if den > 1e-9 else NAN
-    elif spec.kind == "offset":
-        value = offset(p[0], p[1], spec.axis)
-    else:  # pragma: no cover - the loader admits only the kinds above
-        raise ValueError(spec.kind)
-    if spec.kind in ("distance", "offset"):
-        scale = norm_fn(pts)
-        value = value / scale if scale > 1e-9 else NAN
-    return value if math.isfinite(value) else NAN
+    return compile_measure(spec, side, min_visibility)(Landmarks(pose))

@@ -32,6 +32,10 @@ class SetupMonitor:
         self._wrong_since: Optional[float] = None
         self._hint_given = False
         self._missing_since: Optional[float] = None
+        # the landmarks that must be seen, per option: [(name, index)], for the rules and the
+        # watched side of the last call (_options_for)
+        self._options: list[list[tuple[str, int]]] = []
+        self._options_for: tuple[Optional[Exercise], Optional[Side]] = (None, None)
 
     def view(self, pose: Optional[Pose], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         """(view, view_ok, view_wrong) at ``t``: the majority view (None unknown), whether the
@@ -61,14 +65,20 @@ class SetupMonitor:
             # Said once: repeating it every few seconds would drown the rep cues.
             self._hint_given = True
             return [Candidate("view", "tip", _msgs("view_counting", views), None, cd)]
-        if ex.side in ("both", "alternate"):
-            # either side fully in view is enough (a side view hides the far limbs)
-            options = [sorted({resolve(lm, s) for lm in ex.landmarks}) for s in SIDES]
-        else:
-            options = [sorted({resolve(lm, watched or "left") for lm in ex.landmarks})]
+        if self._options_for[0] is not ex or self._options_for[1] != watched:  # changes with the rules or side
+            if ex.side in ("both", "alternate"):
+                # either side fully in view is enough (a side view hides the far limbs)
+                names = [sorted({resolve(lm, s) for lm in ex.landmarks}) for s in SIDES]
+            else:
+                names = [sorted({resolve(lm, watched or "left") for lm in ex.landmarks})]
+            self._options = [[(n, INDEX[n]) for n in o] for o in names]
+            self._options_for = (ex, watched)
+        options = self._options
+        vis = None if pose is None else pose.visibility
+        low = ex.min_visibility
 
-        def gone_in(names: list[str]) -> list[str]:
-            return [n for n in names if pose is None or pose.visibility[INDEX[n]] < ex.min_visibility]
+        def gone_in(names: list[tuple[str, int]]) -> list[str]:
+            return [n for n, i in names if vis is None or vis[i] < low]
 
         gone = min((gone_in(o) for o in options), key=len)
         if pose is not None and not gone:

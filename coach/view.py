@@ -11,29 +11,32 @@ import math
 from collections import deque
 from typing import Optional
 
-import numpy as np
-
 from .config import ViewConfig
 from .landmarks import INDEX
 from .types import Pose, View
 
 _PAIRS = (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"))
+_PAIR_INDEX = tuple((INDEX[a], INDEX[b]) for a, b in _PAIRS)
 
 
 def body_yaw(pose: Pose, min_visibility: float = 0.3) -> Optional[float]:
     """Body yaw in degrees: 0 = facing the camera, +90 = left side toward it, +-180 = back
     to it. None when the shoulders and hips are not known."""
-    if pose.world_xyz is None:
+    w = pose.world_xyz
+    if w is None:
         return None
-    vec = np.zeros(3)
-    for a, b in _PAIRS:
-        ia, ib = INDEX[a], INDEX[b]
-        if min(pose.visibility[ia], pose.visibility[ib]) < min_visibility:
+    vis = pose.visibility
+    x = y = z = 0.0  # the sum of the known pairs' left - right vectors
+    for ia, ib in _PAIR_INDEX:
+        if min(vis[ia], vis[ib]) < min_visibility:
             continue
-        vec += pose.world_xyz[ia] - pose.world_xyz[ib]
-    if not np.any(vec):
+        a, b = w[ia].tolist(), w[ib].tolist()
+        x += a[0] - b[0]
+        y += a[1] - b[1]
+        z += a[2] - b[2]
+    if not (x or y or z):
         return None
-    return math.degrees(math.atan2(-vec[2], vec[0]))
+    return math.degrees(math.atan2(-z, x))
 
 
 def classify(yaw: Optional[float], bands: ViewConfig = ViewConfig()) -> Optional[View]:
@@ -57,16 +60,20 @@ class ViewTracker:
         self.window_s = config.window_s
         self.config = config
         self._hist: deque[tuple[float, View]] = deque()
+        self._counts: dict[View, int] = {}  # view -> how often it is in _hist
 
     def update(self, pose: Optional[Pose], t: float) -> Optional[View]:
         view = classify(body_yaw(pose), self.config) if pose is not None else None
+        hist, counts = self._hist, self._counts
         if view is not None:
-            self._hist.append((t, view))
-        while self._hist and t - self._hist[0][0] > self.window_s:
-            self._hist.popleft()
-        if not self._hist:
+            hist.append((t, view))
+            counts[view] = counts.get(view, 0) + 1
+        while hist and t - hist[0][0] > self.window_s:
+            counts[hist.popleft()[1]] -= 1
+        if not hist:
             return None
-        counts: dict[View, int] = {}
-        for _, v in self._hist:
-            counts[v] = counts.get(v, 0) + 1
-        return max(counts, key=lambda v: counts[v])  # max keeps the first seen on ties
+        most = max(counts.values())
+        leaders = [v for v, n in counts.items() if n == most]
+        if len(leaders) == 1:
+            return leaders[0]
+        return next(v for _, v in hist if v in leaders)  # a tie: the first seen in the window wins

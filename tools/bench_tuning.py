@@ -2,10 +2,13 @@
 
     python tools/bench_tuning.py [--recordings DIR] [--labels LABELS.json] [--videos N]
                                  [--workers N] [--repeat K] [--skip-ray] [--skip-extract]
+                                 [--replay-only]
 
-replay: every recording in DIR replayed in this process pinned to one core (best of K runs,
-loading excluded and reported apart): frames per second and "x real time" (recording seconds
-per wall second), for the longest recording and over all of them.
+replay: every recording in DIR replayed (coach.replay.replay: what `coach replay` runs, the live
+Session on the recording's own timestamps) in this process pinned to one core, with the exercise
+its clip's label names (else the one its name suggests); best of K runs, loading excluded and
+reported apart: "x real time" (recording seconds per second of CPU and of wall time) for the
+longest recording, per recording (min / median / max) and over all of them.
 eval: `coach eval LABELS --recordings DIR` throughput (clips/s, frames/s) with 1 process, the
 local pool and Ray local (--workers each).
 extract: the N shortest labelled videos through the pose model (frames/s) with 1 process, the
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -38,7 +42,19 @@ def pin_one_core() -> str:
         return "not pinned"
 
 
-def bench_replay(recs: list[Path], repeat: int) -> dict:
+def labelled_exercises(labels: Path) -> dict[str, str]:
+    """Recording name (the clip's, without .mp4) -> the library exercise its label names."""
+    if not labels.is_file():
+        return {}
+    sys.path.insert(0, str(REPO / "tests"))
+    import realclips  # the labels' exercise names -> rule files (tests/realclips.py MAPPING)
+    return {d["file"].rsplit(".", 1)[0]: ex for d in json.loads(labels.read_text())
+            if (ex := realclips.exercise_id(d))}
+
+
+def bench_replay(recs: list[Path], repeat: int, exercises: Optional[dict[str, str]] = None) -> dict:
+    import statistics
+
     from coach.pose.recording import load_recording
     from coach.replay import guess_exercise, replay, resolve_rules
     rows = []
@@ -46,7 +62,7 @@ def bench_replay(recs: list[Path], repeat: int) -> dict:
         t0 = time.perf_counter()
         rec = load_recording(p)
         load_s = time.perf_counter() - t0
-        ex_id = guess_exercise(str(p), rec, None)
+        ex_id = (exercises or {}).get(p.stem) or guess_exercise(str(p), rec, None)
         if not ex_id:
             continue
         ex = resolve_rules(None, ex_id)
@@ -59,7 +75,11 @@ def bench_replay(recs: list[Path], repeat: int) -> dict:
     wall = sum(r["replay_s"] for r in rows)
     cpu = sum(r["cpu_s"] for r in rows)
     longest = max(rows, key=lambda r: r["seconds"])
-    return {"rows": rows, "frames": frames, "seconds": secs, "replay_s": wall, "cpu_s": cpu,
+    per_cpu = sorted(r["seconds"] / r["cpu_s"] for r in rows)
+    per_wall = sorted(r["seconds"] / r["replay_s"] for r in rows)
+    return {"rows": rows, "per_recording_x_realtime_cpu": [per_cpu[0], statistics.median(per_cpu), per_cpu[-1]],
+            "per_recording_x_realtime": [per_wall[0], statistics.median(per_wall), per_wall[-1]],
+            "frames": frames, "seconds": secs, "replay_s": wall, "cpu_s": cpu,
             "load_s": sum(r["load_s"] for r in rows), "x_realtime": secs / wall, "x_realtime_cpu": secs / cpu,
             "us_per_frame": 1e6 * wall / frames, "cpu_us_per_frame": 1e6 * cpu / frames, "longest": longest,
             "longest_x_realtime": longest["seconds"] / longest["replay_s"],
@@ -127,8 +147,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-ray", action="store_true")
     ap.add_argument("--skip-extract", action="store_true")
+    ap.add_argument("--replay-only", action="store_true", help="only the replay figures (no eval, no extract)")
     ap.add_argument("--json", metavar="OUT", help="also write the figures as JSON")
     args = ap.parse_args()
+    args.skip_extract = args.skip_extract or args.replay_only
     recs = sorted(Path(args.recordings).glob("*.npz"))
     print(f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     result: dict = {}
@@ -141,14 +163,15 @@ def main() -> int:
         print(f"  {'engine':18s} {'frames':>7s} {'wall s':>7s} {'frames/s':>9s}")
         for r in result["extract"]:
             print(f"  {r['engine']:18s} {r['frames']:7d} {r['wall_s']:7.1f} {r['frames_per_s']:9.1f}")
-    result["eval"] = bench_eval(Path(args.labels), Path(args.recordings), args.workers, args.skip_ray)
-    print(f"\neval --recordings ({result['eval'][0]['clips']} clips):")
-    print(f"  {'engine':18s} {'clips':>5s} {'frames':>7s} {'wall s':>7s} {'clips/s':>8s} {'frames/s':>9s}")
-    for r in result["eval"]:
-        print(f"  {r['engine']:18s} {r['clips']:5d} {r['frames']:7d} {r['wall_s']:7.2f} {r['clips_per_s']:8.1f} "
-              f"{r['frames_per_s']:9.0f}")
+    if not args.replay_only:
+        result["eval"] = bench_eval(Path(args.labels), Path(args.recordings), args.workers, args.skip_ray)
+        print(f"\neval --recordings ({result['eval'][0]['clips']} clips):")
+        print(f"  {'engine':18s} {'clips':>5s} {'frames':>7s} {'wall s':>7s} {'clips/s':>8s} {'frames/s':>9s}")
+        for r in result["eval"]:
+            print(f"  {r['engine']:18s} {r['clips']:5d} {r['frames']:7d} {r['wall_s']:7.2f} "
+                  f"{r['clips_per_s']:8.1f} {r['frames_per_s']:9.0f}")
     how = pin_one_core()  # last: the pools above use every core
-    rp = bench_replay(recs, args.repeat)
+    rp = bench_replay(recs, args.repeat, labelled_exercises(Path(args.labels)))
     result["replay"] = rp
     lg = rp["longest"]
     print(f"\nreplay, one process {how}, best of {args.repeat}:")
@@ -159,6 +182,15 @@ def main() -> int:
           f"{rp['replay_s']:.2f} s wall = {rp['x_realtime']:.0f}x real time, {rp['us_per_frame']:.0f} us/frame; "
           f"{rp['cpu_s']:.2f} s CPU = {rp['x_realtime_cpu']:.0f}x, {rp['cpu_us_per_frame']:.0f} us/frame "
           f"(+ {rp['load_s']:.2f} s loading)")
+    lo, med, hi = rp["per_recording_x_realtime_cpu"]
+    wlo, wmed, whi = rp["per_recording_x_realtime"]
+    print(f"  per recording, x real time: CPU min {lo:.0f} / median {med:.0f} / max {hi:.0f}; "
+          f"wall min {wlo:.0f} / median {wmed:.0f} / max {whi:.0f} (target: 500x for one recording on one core)")
+    for r in rp["rows"]:
+        print(f"    {r['recording']:52s} {r['frames']:5d} frames {r['seconds']:6.1f} s  "
+              f"CPU {r['cpu_s'] * 1000:7.1f} ms {r['seconds'] / r['cpu_s']:5.0f}x  "
+              f"{1e6 * r['cpu_s'] / r['frames']:4.0f} us/frame  "
+              f"wall {r['seconds'] / r['replay_s']:5.0f}x")
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
