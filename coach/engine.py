@@ -140,11 +140,13 @@ class Coach:
             display_measure=self._display(pose, values[active_key], active_key), notice=self.notice,
             progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None)
 
-    def finish(self, t: float, index: int) -> FrameResult:
-        """The stream ended: close reps that were on their way back to the start."""
+    def finish(self, t: float, index: int, stopped: bool = False) -> FrameResult:
+        """The stream ended: close reps that were on their way back to the start. ``stopped``:
+        the session was stopped (the member, a routine's target, a signal) rather than the
+        source running out (see AttemptCounter.finish)."""
         events: list[RepEvent] = []
         for unit in self.units.values():
-            evs = unit.counter.finish(t)
+            evs = unit.counter.finish(t, stopped)
             unit.checks.step(t, unit.counter.phase_name, unit.counter.in_rep, {}, evs, active=False)
             events.extend(evs)
         key = self._active_unit_key()
