@@ -159,6 +159,8 @@ class AttemptCounter:
         self._known_t = -math.inf  # time of the last known value, and of the one before it
         self._prev_known_t = -math.inf
         self._unseen_back = False  # the way back of this attempt had a gap longer than GAP_S
+        self._y_now = -math.inf  # the last known travel, and the one before it
+        self._y_prev = -math.inf
         self._values: Mapping[str, float] = {}
         self._gate_base: Mapping[str, float] = {}
         self._low_values: Mapping[str, float] = {}  # every measure at the rest point
@@ -450,6 +452,7 @@ class AttemptCounter:
             return events
         self._prev_known_t, self._known_t = self._known_t, t
         y = self.sign * v
+        self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)
         self._trail.append((t, y))
         while self._trail and t - self._trail[0][0] > END_S + EPS_S:
@@ -737,6 +740,14 @@ class AttemptCounter:
         # an attempt with a full way out must come back return_at of the way; one that began before
         # the stream with a short way out counts if its way back is a full rep
         if y <= back_to if full_out else (not self._anchored and self._peak - y >= need):
+            if (not self.counted and t - self._prev_known_t > GAP_S
+                    and self._y_prev > self._peak - self.turn):
+                # last seen at the far end, next seen back home: the whole way back was out of
+                # view (unknown decides nothing): no verdict (lunge__barbell-split-squat-gym-rear
+                # rot+10: a walk-out step whose return fell in a 0.33-s gap counted as a rep)
+                self._go(REST, t, events)
+                self._rest_at(y, t)
+                return
             self._close(t, events)
             self.stage = SETTLE
             self._settle_home = home

@@ -794,6 +794,39 @@ def test_an_attempt_stopped_at_its_far_end_when_the_stream_ends_counts(stop_deg)
     assert kinds(events, "rep")[-1].reached == pytest.approx(stop_deg)
 
 
+def _way_back_in_a_gap(gap_s: float, seen_turning: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Two full reps, then a third curl held at 45 deg for 1 s; its measure is then unknown for
+    gap_s, and next seen back at rest (165). seen_turning: the first 0.1 s of the way back
+    (45 -> 105 deg) is seen before the gap."""
+    k = full_reps(2, tail_s=0.0)
+    t0 = k[-1][0] + 0.5
+    k += [(t0, REST_DEG), (t0 + 0.8, FAR_DEG), (t0 + 1.8, FAR_DEG), (t0 + 2.0, REST_DEG), (t0 + 3.5, REST_DEG)]
+    t, x = sampled(k)
+    x = x.copy()
+    start = t0 + 1.8 + (0.1 if seen_turning else 0.0)
+    x[(t > start + 1e-9) & (t < start + gap_s - 1e-9)] = np.nan
+    return t, x
+
+
+def test_a_way_back_wholly_out_of_view_decides_nothing():
+    """lunge__barbell-split-squat-gym-rear rot+10: a walk-out step, last seen at its far end,
+    was next seen back home after a 0.33-s gap and counted as a rep. The whole way back was
+    unknown (longer than GAP_S), so it decides nothing: no rep, nothing said."""
+    t, x = _way_back_in_a_gap(0.5, seen_turning=False)
+    c = AttemptCounter(curl_spec())
+    events = run(c, t, x)
+    assert outcome(events) == ["rep", "rep"]
+    assert c.count == 2
+
+
+@pytest.mark.parametrize("gap_s, seen_turning", [(0.2, False), (0.5, True)])
+def test_a_way_back_seen_in_part_or_across_a_short_gap_still_counts(gap_s, seen_turning):
+    """Controls: a gap shorter than GAP_S (0.3 s), or a way back seen turning (45 -> 105 deg)
+    before a longer gap: the third rep counts."""
+    t, x = _way_back_in_a_gap(gap_s, seen_turning)
+    assert outcome(run(AttemptCounter(curl_spec()), t, x)) == ["rep"] * 3
+
+
 def test_settling_into_a_new_position_is_not_the_start_of_a_rep():
     """The member moves from 165 to 125 deg and stays there 3 s (a new position, like kneeling
     then on all fours), then does 3 reps 125 -> 45 -> 125. The first stroke is a change of
