@@ -68,9 +68,10 @@ MIN_STARTS = 3
 # that starts moving out may be mid-rep: its first attempt has no known start and counts if
 # either its way out or its way back is a full rep; so does one seen rising to a peak and then
 # coming a full rep's way back, and one still for STILL_S where the rule file's own far phase
-# holds (a reverse fly's arms already open when the elbows are first seen; a bridge held up,
-# counted if seen held for [rep.hold] seconds). A stream that starts on the way back shows only
-# the end of a rep done before it: not counted (as the clips' labellers judged).
+# holds (a reverse fly's arms already open when the elbows are first seen). A stream that starts
+# on the way back, or in a hold (a bridge already up: neither the rise nor the start of the hold
+# was seen), shows only the end of a rep done before it: not counted (as the clips' labellers
+# judged).
 # Raise TRUST_S if first frames jitter longer.
 TRUST_S = 0.3
 STILL_S = 0.5
@@ -158,6 +159,8 @@ class AttemptCounter:
         self._known_t = -math.inf  # time of the last known value, and of the one before it
         self._prev_known_t = -math.inf
         self._unseen_back = False  # the way back of this attempt had a gap longer than GAP_S
+        self._y_now = -math.inf  # the last known travel, and the one before it
+        self._y_prev = -math.inf
         self._values: Mapping[str, float] = {}
         self._gate_base: Mapping[str, float] = {}
         self._low_values: Mapping[str, float] = {}  # every measure at the rest point
@@ -449,6 +452,7 @@ class AttemptCounter:
             return events
         self._prev_known_t, self._known_t = self._known_t, t
         y = self.sign * v
+        self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)
         self._trail.append((t, y))
         while self._trail and t - self._trail[0][0] > END_S + EPS_S:
@@ -590,6 +594,15 @@ class AttemptCounter:
             self._begin(t, events)
             self._anchored = False
             self._out(y, t, events)
+        elif (self.spec.hold is not None and self._far_start and self._peak - self._first_y < turn
+              and self._peak - y >= self.required):
+            # began in the hold (the hips already up) and now a full rep's way down: neither the
+            # rise nor the start of the hold was seen, so this is the end of a rep done before the
+            # stream, not counted (glute_bridge__home-side-phone; counting it made the count hang
+            # on the playback speed: the last top, cut by the end, then had to be dropped). Rest
+            # is wherever the member comes down to.
+            self.stage = REST
+            self._rest_at(y, t)
         elif (self._peak - y >= self.required and (self._peak - self._first_y >= turn or self._far_start)
               and (self.spec.hold is None or self._far_held >= self.spec.hold.seconds - EPS_S)):
             # seen rising to a peak, then a full rep's way back: the stream began mid-rep
@@ -697,7 +710,7 @@ class AttemptCounter:
         hold = self.spec.hold
         if hold is None:  # only called for exercises with a hold
             return
-        if not self.counted and self._require_met() and y >= self._home() + self.required - self.rng.noise:
+        if not self.counted and self._holding(y):
             self.hold_elapsed += dt
             if self.hold_elapsed >= hold.seconds - EPS_S:
                 self.counted = True
@@ -705,6 +718,15 @@ class AttemptCounter:
                 numbers = self._numbers()  # what this rep was judged against, before learning from it
                 self._learn()
                 events.append(self._event("rep", t, **numbers))
+
+    def _holding(self, y: Optional[float] = None) -> bool:
+        """At the hold: past the count point (less `noise`) with `require` not failed; ``y`` is
+        the travel (default: the last known value)."""
+        if y is None:
+            if not self._trail:
+                return False
+            y = self._trail[-1][1]
+        return self._require_met() and y >= self._home() + self.required - self.rng.noise
 
     def _back(self, y: float, t: float, events: list[RepEvent]) -> None:
         if t - self._prev_known_t > GAP_S:  # the measure was unknown for a while on the way back
@@ -718,6 +740,14 @@ class AttemptCounter:
         # an attempt with a full way out must come back return_at of the way; one that began before
         # the stream with a short way out counts if its way back is a full rep
         if y <= back_to if full_out else (not self._anchored and self._peak - y >= need):
+            if (not self.counted and t - self._prev_known_t > GAP_S
+                    and self._y_prev > self._peak - self.turn):
+                # last seen at the far end, next seen back home: the whole way back was out of
+                # view (unknown decides nothing): no verdict (lunge__barbell-split-squat-gym-rear
+                # rot+10: a walk-out step whose return fell in a 0.33-s gap counted as a rep)
+                self._go(REST, t, events)
+                self._rest_at(y, t)
+                return
             self._close(t, events)
             self.stage = SETTLE
             self._settle_home = home
@@ -787,18 +817,35 @@ class AttemptCounter:
             events.append(self._event("rep", t, **numbers))
         events.append(self._event("cycle", t, reason=None if self.counted else "not counted"))
 
-    def finish(self, t: float) -> list[RepEvent]:
+    def finish(self, t: float, stopped: bool = False) -> list[RepEvent]:
         """The stream ended at ``t`` (the member stopped, or the clip was cut): an attempt that
         had reached the far end counts: stopped there, or on its way back. The dev clips'
         labels mostly count such a last rep (3 clips) but not always (a curtsy lunge cut
         halfway back up). One still going out at its own pace (see GOING_SHARE) is cut on its way
-        out: not a rep yet, nothing said (a clip ending mid-pull). Holds count only when held
-        (decided while they run): a hold cut by the end is unknown, and unknown never counts."""
-        if self.stage not in (FAR, BACK) or self.counted or self.spec.hold is not None:
-            return []
-        if self.stage == FAR and self._still_going_out():
+        out: not a rep yet, nothing said (a clip ending mid-pull). A hold still held past the
+        count point when the stream ends counts, however long it had lasted (its end was not
+        seen; the labels count a bridge's last rise cut 0.3 s into its hold): so a stream that
+        starts and ends in the hold counts its rises, at any playback speed. One coming down, or
+        unknown for more than GAP_S before the end, does not; nor does one cut by a stop
+        (``stopped``: the member quit, or a routine's hold set ended, mid-hold: not finished)."""
+        if self.stage not in (FAR, BACK) or self.counted:
             return []
         events: list[RepEvent] = []
+        if self.spec.hold is not None:
+            if stopped or self.stage != FAR or t - self._known_t > GAP_S or not self._holding():
+                return []
+            # risen past the count point and still held when the stream ended: the hold's end
+            # was not seen (as a moving rep stopped at its far end counts, so does this one)
+            self.counted = True
+            self.count += 1
+            numbers = self._numbers()
+            self._learn()
+            events.append(self._event("rep", t, **numbers))
+            events.append(self._event("cycle", t))
+            self._go(REST, t, events)
+            return events
+        if self.stage == FAR and self._still_going_out():
+            return []
         self._close(t, events)
         self._go(REST, t, events)
         return events

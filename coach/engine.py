@@ -44,11 +44,12 @@ class _Unit:
         self.attempts = isinstance(self.counter, AttemptCounter)
 
     def step(self, t: float, vals: dict[str, float], active: bool, view: Optional[View],
-             final: bool = False) -> tuple[list[RepEvent], list[LifecycleEvent], list[Finding]]:
-        """One frame of this unit (``final``: the stream's end at ``t``): the counter's events,
+             final: bool = False, stopped: bool = False) -> tuple[list[RepEvent], list[LifecycleEvent], list[Finding]]:
+        """One frame of this unit (``final``: the stream's end at ``t``, ``stopped``: by a stop
+        rather than the source running out, see AttemptCounter.finish): the counter's events,
         the rep lifecycle (ended attempts carry the faults their checks saw) and the findings."""
         counter = self.counter
-        evs = counter.finish(t) if final else counter.step(t, vals)
+        evs = counter.finish(t, stopped) if final else counter.step(t, vals)
         life = self.lifecycle.step(evs, counter.in_rep)
         findings = self.checks.step(t, counter.phase_name, counter.in_rep, vals, life, active=active, view=view)
         if not any(isinstance(a, AttemptEnded) and a.counted for a in life):
@@ -172,12 +173,14 @@ class Coach:
             progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None,
             lifecycle=tuple(lifecycle))
 
-    def finish(self, t: float, index: int) -> FrameResult:
-        """The stream ended: close reps that were on their way back to the start."""
+    def finish(self, t: float, index: int, stopped: bool = False) -> FrameResult:
+        """The stream ended: close reps that were on their way back to the start. ``stopped``:
+        the session was stopped (the member, a routine's target, a signal) rather than the
+        source running out (see AttemptCounter.finish)."""
         events: list[RepEvent] = []
         lifecycle: list[LifecycleEvent] = []
         for unit in self.units.values():
-            evs, life, _ = unit.step(t, {}, active=False, view=None, final=True)
+            evs, life, _ = unit.step(t, {}, active=False, view=None, final=True, stopped=stopped)
             events.extend(evs)
             lifecycle.extend(life)
         key = self._active_unit_key()

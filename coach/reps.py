@@ -165,9 +165,10 @@ class RepCounter:
                 events.append(self._event("phase", t))
         return events
 
-    def finish(self, t: float) -> list[RepEvent]:
+    def finish(self, t: float, stopped: bool = False) -> list[RepEvent]:
         """The stream ended at ``t``. A rep already in its last phase (on its way back to
-        the start) counts if it lasted long enough; anything earlier is left uncounted."""
+        the start) counts if it lasted long enough; anything earlier is left uncounted.
+        ``stopped`` (stopped rather than the source running out) changes nothing here."""
         n = len(self.spec.phases)
         if self.phase is None or self.phase != n - 1 or self.counted or self.spec.hold is not None:
             return []

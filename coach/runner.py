@@ -195,12 +195,14 @@ class Session:
         interrupted = False
         errors: list[str] = []
         last: Optional[Item] = None
+        ended = False  # the source ran out (not stopped by a sink, a signal or the member)
         it = iter(items)
         try:
             while True:
                 with SHUTDOWN.in_phase("waiting"):
                     item = next(it, None)
                 if item is None:
+                    ended = True
                     break
                 if self.paused and self.idle is not None:
                     with SHUTDOWN.in_phase("working"):
@@ -234,7 +236,7 @@ class Session:
         finally:
             SHUTDOWN.phase = "saving"  # from here on, signals only wait for the saving to end
             if last is not None:  # also when the member closed the window mid-rep
-                end = self.coach.finish(last.t, last.index)
+                end = self.coach.finish(last.t, last.index, stopped=not ended)
                 if end.events:
                     self.summary.add_events(end)
             for close in closers:

@@ -700,14 +700,40 @@ def test_a_stream_that_starts_at_the_top_and_leaves_at_once_does_not_count_the_w
     assert outcome(run(AttemptCounter(curl_spec()), t, x)) == ["rep"]
 
 
-@pytest.mark.parametrize("held_s, expected", [(2.6, ["rep", "rep"]), (1.2, ["rep"])])
-def test_a_stream_that_starts_in_a_hold_counts_it_only_if_seen_held_long_enough(held_s, expected):
-    """glute_bridge__home-side-phone starts with the hips up: a hold seen for the rule's seconds
-    (2 s here) is a rep; a shorter one says nothing (its start was not seen)."""
+@pytest.mark.parametrize("held_s", [2.6, 1.2])
+def test_a_stream_that_starts_in_a_hold_does_not_count_it(held_s):
+    """glute_bridge__home-side-phone starts with the hips up: neither the rise nor the start of
+    that hold was seen, so the way down from it is the end of a rep done before the stream,
+    not a rep, however long it was seen held (it used to count when seen held 2 s); nothing is
+    said. The next rise and hold counts, measured from where the member came down to."""
     knots = [(0.0, HOLD_HI), (held_s, HOLD_HI), (held_s + 0.5, HOLD_LO)]
     tail = hold_strokes([3.0])
     t, x = sampled(knots + [(k[0] + held_s + 0.5, k[1]) for k in tail[1:]])
-    assert outcome(run(AttemptCounter(hold_spec()), t, x, measure="hip")) == expected
+    c = AttemptCounter(hold_spec())
+    events = run(c, t, x, measure="hip")
+    assert outcome(events) == ["rep"]
+    assert c.attempts == 1
+    assert kinds(events, "rep")[0].reached == pytest.approx(HOLD_HI)
+    assert kinds(events, "rep")[0].target == pytest.approx(HOLD_LO + 15.0)  # min_travel from 100
+
+
+@pytest.mark.parametrize("speed", [1.0, 1.5])
+def test_holds_between_a_start_and_an_end_in_the_hold_count_the_same_at_any_speed(speed):
+    """glute_bridge__home-side-phone and its slow variant: the stream starts held at the top
+    (1.2 s), does three lowerings and rises, each held 2.5 s, and ends 0.9 s into a fourth hold
+    (of 2 s). Played 1.5 x slower the first hold lasts 1.8 s and the last 1.35 s: the count must
+    not depend on that. The rises are the reps: 4 at both speeds (it was 3 and 4)."""
+    k = [(0.0, HOLD_HI), (1.2, HOLD_HI), (1.7, HOLD_LO), (2.2, HOLD_LO)]
+    for _ in range(3):
+        t0 = k[-1][0]
+        k += [(t0 + 0.5, HOLD_HI), (t0 + 3.0, HOLD_HI), (t0 + 3.5, HOLD_LO), (t0 + 4.0, HOLD_LO)]
+    t0 = k[-1][0]
+    k += [(t0 + 0.5, HOLD_HI), (t0 + 1.4, HOLD_HI)]
+    t, x = sampled([(a * speed, v) for a, v in k])
+    c = AttemptCounter(hold_spec())
+    events = run(c, t, x, measure="hip")
+    assert outcome(events) == ["rep"] * 4
+    assert c.attempts == 4
 
 
 # ----------------------------------------------------------------------------- robustness to variants
@@ -768,6 +794,39 @@ def test_an_attempt_stopped_at_its_far_end_when_the_stream_ends_counts(stop_deg)
     assert kinds(events, "rep")[-1].reached == pytest.approx(stop_deg)
 
 
+def _way_back_in_a_gap(gap_s: float, seen_turning: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Two full reps, then a third curl held at 45 deg for 1 s; its measure is then unknown for
+    gap_s, and next seen back at rest (165). seen_turning: the first 0.1 s of the way back
+    (45 -> 105 deg) is seen before the gap."""
+    k = full_reps(2, tail_s=0.0)
+    t0 = k[-1][0] + 0.5
+    k += [(t0, REST_DEG), (t0 + 0.8, FAR_DEG), (t0 + 1.8, FAR_DEG), (t0 + 2.0, REST_DEG), (t0 + 3.5, REST_DEG)]
+    t, x = sampled(k)
+    x = x.copy()
+    start = t0 + 1.8 + (0.1 if seen_turning else 0.0)
+    x[(t > start + 1e-9) & (t < start + gap_s - 1e-9)] = np.nan
+    return t, x
+
+
+def test_a_way_back_wholly_out_of_view_decides_nothing():
+    """lunge__barbell-split-squat-gym-rear rot+10: a walk-out step, last seen at its far end,
+    was next seen back home after a 0.33-s gap and counted as a rep. The whole way back was
+    unknown (longer than GAP_S), so it decides nothing: no rep, nothing said."""
+    t, x = _way_back_in_a_gap(0.5, seen_turning=False)
+    c = AttemptCounter(curl_spec())
+    events = run(c, t, x)
+    assert outcome(events) == ["rep", "rep"]
+    assert c.count == 2
+
+
+@pytest.mark.parametrize("gap_s, seen_turning", [(0.2, False), (0.5, True)])
+def test_a_way_back_seen_in_part_or_across_a_short_gap_still_counts(gap_s, seen_turning):
+    """Controls: a gap shorter than GAP_S (0.3 s), or a way back seen turning (45 -> 105 deg)
+    before a longer gap: the third rep counts."""
+    t, x = _way_back_in_a_gap(gap_s, seen_turning)
+    assert outcome(run(AttemptCounter(curl_spec()), t, x)) == ["rep"] * 3
+
+
 def test_settling_into_a_new_position_is_not_the_start_of_a_rep():
     """The member moves from 165 to 125 deg and stays there 3 s (a new position, like kneeling
     then on all fours), then does 3 reps 125 -> 45 -> 125. The first stroke is a change of
@@ -794,16 +853,50 @@ def test_a_short_pause_on_the_way_out_is_the_same_rep():
     assert c.learnt_range == pytest.approx(FULL)
 
 
-def test_a_hold_still_held_when_the_stream_ends_is_not_counted():
-    """One full hold, then a second hold still held 1.0 s of 2 s when the stream ends: whether it
-    would have lasted is unknown, and unknown never counts (nothing said either)."""
+def test_a_hold_still_held_when_the_stream_ends_counts():
+    """One full hold, then a second hold still held 1.0 s of 2 s when the stream ends: the member
+    rose past the count point and was still there; as a moving rep stopped at its far end, it
+    counts (the labels count glute_bridge__home-side-phone's last rise, cut 0.3 s into its
+    hold; it used to be dropped, and the slow variant, held longer, then counted one more)."""
     k = hold_strokes([3.0])[:-1]
     t0 = k[-1][0]
     k += [(t0 + 15 / FPS, HOLD_HI), (t0 + 15 / FPS + 1.0, HOLD_HI)]
     t, x = sampled(k)
     c = AttemptCounter(hold_spec())
     events = run(c, t, x, measure="hip")
+    assert outcome(events) == ["rep", "rep"]
+    assert c.count == 2
+    assert kinds(events, "rep")[-1].reached == pytest.approx(HOLD_HI)
+
+
+def test_a_hold_cut_by_a_stop_is_not_counted():
+    """The same second hold, but the session was stopped there (the member quit, or a routine's
+    hold set ended mid-hold), not cut by the recording's end: not finished, not counted."""
+    k = hold_strokes([3.0])[:-1]
+    t0 = k[-1][0]
+    k += [(t0 + 15 / FPS, HOLD_HI), (t0 + 15 / FPS + 1.0, HOLD_HI)]
+    t, x = sampled(k)
+    c = AttemptCounter(hold_spec())
+    events = [e for ti, xi in zip(t, x) for e in c.step(float(ti), {"hip": float(xi)})]
+    events += c.finish(float(t[-1]) + 1 / FPS, stopped=True)
     assert outcome(events) == ["rep"]
+    assert c.count == 1
+
+
+def test_a_hold_coming_down_or_unseen_when_the_stream_ends_is_not_counted():
+    """Controls: the second hold already on its way down when the stream
+    ends (at 113, a turn below the top), or its measure unknown for the last 0.5 s: not counted,
+    nothing said."""
+    k = hold_strokes([3.0])[:-1]
+    t0 = k[-1][0]
+    k += [(t0 + 15 / FPS, HOLD_HI), (t0 + 15 / FPS + 1.0, HOLD_HI), (t0 + 15 / FPS + 1.3, HOLD_LO + 13.0)]
+    t, x = sampled(k)
+    assert outcome(run(AttemptCounter(hold_spec()), t, x, measure="hip")) == ["rep"]
+    k = hold_strokes([3.0])[:-1]
+    k += [(t0 + 15 / FPS, HOLD_HI), (t0 + 15 / FPS + 1.0, HOLD_HI)]
+    t, x = sampled(k)
+    x = np.where(t > t[-1] - 0.5, np.nan, x)
+    assert outcome(run(AttemptCounter(hold_spec()), t, x, measure="hip")) == ["rep"]
 
 
 def test_a_hold_released_before_the_stream_ends_is_still_too_short():
