@@ -271,13 +271,16 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
                       watch_rules=watch, personal=personal)
     session.source = source
     session.warned = len(source.warnings)
+    if rec is not None:  # a recording: its end is judged as the recorded session's was
+        from .runner import recorded_stop
+        session.end_stopped = recorded_stop(rec)
     title = text(ex.name, args.lang)
     try:
         if rec is not None and args.output:
             from .runner import recording_items
             items = recording_items(rec, canvas=True)
         if args.record:  # first: a frame is recorded before anything else can be interrupted
-            sinks.append(_record_sink(args.record, fps, size, name, closers))
+            sinks.append(_record_sink(args.record, fps, size, name, closers, session))
         session.latency = None
         if getattr(source, "is_live", False):  # a camera or --realtime: how late results and cues are
             from .runner import LatencySink
@@ -356,15 +359,21 @@ def _video_sink(path, fps, size, title, closers):
     return sink
 
 
-def _record_sink(path, fps, size, name, closers):
+def _record_sink(path, fps, size, name, closers, session):
     from .pose.recording import RecordingWriter
     state = {"w": None}
+
+    def close():
+        # how the session ended, so that a replay judges the stream's end as it was judged live
+        if session.stopped is not None:
+            state["w"].meta["stopped"] = session.stopped
+        state["w"].close()
 
     def sink(r, item):
         if state["w"] is None:
             h, w = item.image.shape[:2] if item.image is not None else (size[1], size[0])
             state["w"] = RecordingWriter(path, fps or 30.0, (w, h), {"source": name, "coach_version": __version__})
-            closers.append(state["w"].close)
+            closers.append(close)
         state["w"].append(item.t, item.index, item.pose)  # the raw pose: smoothing is re-done on replay
     return sink
 

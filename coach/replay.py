@@ -82,21 +82,23 @@ def replay(rec, exercise: Exercise, params: Optional[PipelineConfig] = None, *, 
            personal: Optional[Personal] = None, trace: bool = False, source_name: str = "") -> ReplayResult:
     """Re-run ``rec`` (a coach.pose.recording.Recording) through the live session code with
     ``exercise``'s rules; ``trace`` also keeps the per-frame Trace (costs ~10 % more)."""
-    from .runner import recording_items
+    from .runner import recorded_stop, recording_items
     return replay_items(recording_items(rec), exercise, params, fps=rec.fps, lang=lang, personal=personal,
-                        trace=trace, source_name=source_name or rec.meta.get("source", ""))
+                        trace=trace, source_name=source_name or rec.meta.get("source", ""),
+                        stopped=recorded_stop(rec))
 
 
 def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[PipelineConfig] = None, *,
                  fps: Optional[float], lang: str = "en", personal: Optional[Personal] = None, trace: bool = False,
-                 source_name: str = "") -> ReplayResult:
+                 source_name: str = "", stopped: Optional[bool] = None) -> ReplayResult:
     """Re-run a stream of runner.Items (times in s, e.g. one set of a stored session on the
     session's clock) through a fresh runner.Session, as :func:`replay` does for a recording.
     ``fps``: what the live session was given (None for a routine's sets, which are timed by
-    their frames)."""
+    their frames); ``stopped``: how the recorded session ended (runner.Session.end_stopped)."""
     from .runner import Session
     params = params or pipeline_params()
     session = Session(exercise, params, lang=lang, fps=fps, source_name=source_name, personal=personal)
+    session.end_stopped = stopped
     events: list[RepEvent] = []
     cues: list[Cue] = []
     tr = _TraceSink(session) if trace else None

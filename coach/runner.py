@@ -12,7 +12,7 @@ import logging
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Protocol
 
 import numpy as np
 
@@ -151,6 +151,18 @@ class RuleWatcher:
         return ex
 
 
+def recorded_stop(rec: Any) -> Optional[bool]:
+    """How the session a recording (coach.pose.recording.Recording) holds ended: True when it
+    was stopped (the member, a signal, a routine's target), False when its source ran out,
+    None when it does not say (a recording made from a file by extract, or before the coach
+    stored it: replayed as a source that ran out). A recording cut short (a journal) was
+    stopped, not run out."""
+    stopped = rec.meta.get("stopped")
+    if isinstance(stopped, bool):
+        return stopped
+    return True if not rec.complete else None
+
+
 class Session:
     """One exercise on one pose stream."""
 
@@ -170,6 +182,12 @@ class Session:
         self.warned = 0
         self.latency: Optional[LatencySink] = None
         self.voice: Optional[Voice] = None
+        # How the stream's end is judged (AttemptCounter.finish: a hold still held when the
+        # source runs out counts, one cut by a stop does not). A replay sets end_stopped to how
+        # the recorded session ended (recorded_stop); None: as this run ends. ``stopped`` is
+        # what the run used (None until it ends); a recording stores it (meta "stopped").
+        self.end_stopped: Optional[bool] = None
+        self.stopped: Optional[bool] = None
 
     def recalibrate(self) -> None:
         """Forget the member's range (profile or learnt) and learn it again from the next reps;
@@ -235,8 +253,9 @@ class Session:
             interrupted = True
         finally:
             SHUTDOWN.phase = "saving"  # from here on, signals only wait for the saving to end
+            self.stopped = (not ended) if self.end_stopped is None else self.end_stopped
             if last is not None:  # also when the member closed the window mid-rep
-                end = self.coach.finish(last.t, last.index, stopped=not ended)
+                end = self.coach.finish(last.t, last.index, stopped=self.stopped)
                 if end.events:
                     self.summary.add_events(end)
             for close in closers:

@@ -219,8 +219,9 @@ def _personal(part: SetPart, ex: Exercise):
 def replay_part(part: SetPart, ex: Exercise, *, trace: bool = False):
     """Replay one set with ``ex`` exactly as the routine ran it (coach.replay.ReplayResult)."""
     from .replay import replay_items
+    # a set the routine ended (target, skip, quit, n) was stopped; one whose source ran out was not
     return replay_items(part.items, ex, fps=None, lang=part.lang, personal=_personal(part, ex), trace=trace,
-                        source_name=part.recording)
+                        source_name=part.recording, stopped=part.row["end_reason"] != "source ended")
 
 
 def _label(ex: Exercise) -> str:

@@ -8,7 +8,7 @@ import pytest
 from tuning_helpers import edited_rules, live_session, script_poses
 
 from coach.cli import main
-from coach.library import find_exercise
+from coach.library import find_exercise, pipeline_params
 from coach.pose.recording import load_recording
 from coach.replay import diff_outcomes, event_key, replay
 from coach.rules.loader import load_exercise
@@ -137,3 +137,49 @@ def test_cli_replay_against_an_earlier_replay_and_a_file_that_is_neither(tmp_pat
     assert main(["replay", rec, "--outcome", str(tmp_path / "x.json")]) == 1
     assert capsys.readouterr().err.strip() == (f"coach: error: '{tmp_path / 'x.json'}' is not a session summary "
                                                "(coach analyze --json) or a replay (coach replay --json)")
+
+
+def _bridge_cut_mid_hold():
+    """Synthetic glute bridges, the stream cut inside the third top's hold: past the count point
+    and held for a few frames, less than [rep.hold] seconds. (poses, hold target in s)"""
+    from coach.engine import replay as engine_replay
+    poses = script_poses("glute_bridge", reps=3)
+    _, results = engine_replay(find_exercise("glute_bridge"), poses, fps=30.0)
+    holding = [r.index for r in results[:-1] if r.hold_elapsed_s]
+    starts = [i for i in holding if i - 1 not in holding]
+    assert len(starts) == 3
+    cut = starts[2] + 5  # 5 frames (0.17 s) into the third hold
+    return poses[:cut], results[0].hold_target_s
+
+
+def test_a_hold_cut_by_a_stop_replays_as_stopped_and_one_cut_by_the_source_as_run_out(tmp_path):
+    from coach.cli import _record_sink
+    from coach.runner import Item, Session
+    poses, hold_s = _bridge_cut_mid_hold()
+    assert hold_s == 1.0 and len(poses) > 0
+    ex = find_exercise("glute_bridge")
+
+    def run(path, stop_at_last):
+        s = Session(ex, pipeline_params(), fps=30.0, source_name="live")
+        closers = []
+        record = _record_sink(path, 30.0, (640, 480), "live", closers, s)
+
+        def stop(r, item):  # the member presses q on the last frame
+            return False if stop_at_last and item.index == len(poses) - 1 else None
+        items = (Item(i / 30.0, i, None, p) for i, p in enumerate(poses))
+        return s.run(items, [record, stop], closers)
+
+    ran_out = run(tmp_path / "ran_out.npz", stop_at_last=False)
+    stopped = run(tmp_path / "stopped.npz", stop_at_last=True)
+    # the source ran out still holding: the third rise counts; stopped there: it does not
+    assert (ran_out.reps, stopped.reps) == (3, 2)
+    recs = {n: load_recording(tmp_path / f"{n}.npz") for n in ("ran_out", "stopped")}
+    assert (recs["ran_out"].meta["stopped"], recs["stopped"].meta["stopped"]) == (False, True)
+    # each replays to its own outcome, not to whatever a replay's own ending would say
+    assert replay(recs["ran_out"], ex).summary.reps == 3
+    assert replay(recs["stopped"], ex).summary.reps == 2
+    assert diff_outcomes(stopped, replay(recs["stopped"], ex).summary).unchanged
+    # a recording that does not say how it ended (made by extract) is a source that ran out
+    from dataclasses import replace as dc_replace
+    bare = dc_replace(recs["stopped"], meta={k: v for k, v in recs["stopped"].meta.items() if k != "stopped"})
+    assert replay(bare, ex).summary.reps == 3
