@@ -370,8 +370,10 @@ def _record_sink(path, fps, size, name, closers):
 
 # Keys in the window (README, "Keys"). q and Esc end the session like Ctrl-C: everything
 # recorded is kept and the summary printed.
+# n (next exercise): `coach run` has one exercise, so n ends it as q does and the console says so
+# (`coach routine` goes on to the routine's next exercise).
 KEYS = {ord(" "): "pause", ord("m"): "mute", ord("r"): "recalibrate", ord("f"): "fullscreen",
-        ord("q"): "quit", 27: "quit"}
+        ord("n"): "next", ord("q"): "quit", 27: "quit"}
 # Seconds of video a key's confirmation ("learning your range again") stays on screen.
 KEY_BANNER_S = 2.5
 
@@ -394,7 +396,10 @@ def _window_sink(title, mirror, closers, session=None, lang="en", set_target=Non
         draw_overlay(canvas, r, title, mirror, lang=lang, set_target=set_target, paused=paused,
                      muted=bool(voice and voice.muted), xy_scale=k, xy_offset=off, banner=banner)
         action = KEYS.get(win.show_key(canvas))
-        if action == "quit":
+        if action == "next":
+            print(f"[{item.t:7.2f}s] next exercise: coach run has only this one, so the set ends here "
+                  "(coach routine runs several)", file=sys.stderr)
+        if action in ("quit", "next"):
             return False
         if session is None:
             return None
