@@ -275,11 +275,6 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
             items = recording_items(rec, canvas=True)
         if args.record:  # first: a frame is recorded before anything else can be interrupted
             sinks.append(_record_sink(args.record, fps, size, name, closers))
-        session.latency = None
-        if getattr(source, "is_live", False):  # a camera or --realtime: how late results and cues are
-            from .runner import LatencySink
-            session.latency = LatencySink()
-            sinks.append(session.latency)
         session.voice = None
         if args.command == "run" and not args.no_voice:  # spoken cues, on their own thread (coach.voice)
             from .voice import INSTALL_HINT, Voice
@@ -300,6 +295,11 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
             else:
                 log.warning("no display found: running without a window%s",
                             "" if args.output else " (use --output FILE.mp4 to see the overlay)")
+        session.latency = None
+        if getattr(source, "is_live", False):  # a camera or --realtime: how late results and cues are,
+            from .runner import LatencySink  # measured once the frame is drawn and shown, the cue handed to the voice
+            session.latency = LatencySink()
+            sinks.append(session.latency)
         if console:
             sinks.append(console_sink())
     except BaseException:

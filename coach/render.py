@@ -60,9 +60,12 @@ def _text_patch(text: str, size: int, color: tuple[int, int, int]) -> tuple[np.n
     return patch, alpha
 
 
+@functools.lru_cache(maxsize=1024)
 def text_size(text: str, size: int) -> tuple[int, int]:
-    patch, _ = _text_patch(text, size, WHITE)
-    return patch.shape[1], patch.shape[0]
+    """(width, height) in pixels of ``text`` drawn by put_text at ``size``: the rendered patch's
+    size, from the font's layout alone (no rendering: word wrapping measures many candidates)."""
+    x0, _y0, x1, y1 = _font(size).getbbox(text)
+    return max(1, x1 - min(0, x0) + 2), max(1, y1 + 4)
 
 
 def put_text(img: np.ndarray, text: str, org: tuple[int, int], size: int, color=WHITE) -> None:
@@ -86,7 +89,15 @@ def _box(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, color, alpha: floa
     if x0 >= x1 or y0 >= y1:
         return
     roi = img[y0:y1, x0:x1]
-    img[y0:y1, x0:x1] = (roi * (1 - alpha) + np.array(color) * alpha).astype(np.uint8)
+    img[y0:y1, x0:x1] = cv2.LUT(roi, _blend_lut(tuple(int(c) for c in color), float(alpha)))
+
+
+@functools.lru_cache(maxsize=64)
+def _blend_lut(color: tuple[int, ...], alpha: float) -> np.ndarray:
+    """(256, 1, 3) uint8 table: level v of each channel -> int(v * (1 - alpha) + colour * alpha),
+    the float formula tabulated once (a full-width band then costs a lookup, not float maths)."""
+    v = np.arange(256, dtype=np.float64)[:, None]
+    return (v * (1 - alpha) + np.asarray(color, np.float64)[None, :] * alpha).astype(np.uint8)[:, None, :]
 
 
 def _side_colour(i: int):
