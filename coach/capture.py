@@ -62,6 +62,9 @@ MAX_IMAGE_BYTES = 64 * 1024 * 1024
 VIDEO_DISK_RESERVE_BYTES = 16_000_000
 # Free space is checked every this many frames written (a statvfs call; cheap).
 VIDEO_SPACE_CHECK_EVERY = 15
+# Sampling (FrameSource.sample_every): a frame is taken when it is at least period * this after
+# the last one taken (share, just under 1 so that a clock's jitter does not skip a whole period).
+SAMPLE_SLACK = 0.999
 
 
 def _one_line(text: str) -> str:
@@ -82,6 +85,8 @@ class FrameSource:
             unreadable images, early end of a video); the caller may show them.
         complete: False once frames were lost (a video that ended early or had undecodable
             frames, an unreadable image in a folder): results then cover less than the input.
+        period: None (every frame), or seconds set by ``sample_every``: only frames at least
+            that long apart on the source's own clock are handed out.
     """
 
     name: str
@@ -94,6 +99,28 @@ class FrameSource:
         self.warnings: list[str] = []
         self.complete = True
         self._closed = False
+        self.period: Optional[float] = None
+        self._next_due = -math.inf
+
+    def sample_every(self, period_s: float) -> None:
+        """From now on hand out only the first frame and then each first frame at least
+        ``period_s`` seconds (of the frames' own ``t``) after the last one handed out, for slow
+        looks (desk mode: 1-2 a second). Frames in between are passed over as cheaply as the source
+        allows: a video's are demuxed and decoded (``grab``) but never converted to pictures, a
+        folder's images are not read, a camera's are taken from the driver but not converted.
+        Indices and times stay those of the whole input."""
+        if not (math.isfinite(period_s) and period_s > 0):
+            raise ValueError(f"sampling period must be a positive number of seconds, got {period_s}")
+        self.period = float(period_s)
+
+    def _due(self, t: float) -> bool:
+        """Whether the frame at ``t`` is handed out (always, unless sampling); marks it taken."""
+        if self.period is None:
+            return True
+        if t < self._next_due:
+            return False
+        self._next_due = t + self.period * SAMPLE_SLACK
+        return True
 
     def _frames(self) -> Iterator[Frame]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -215,21 +242,33 @@ class VideoFileSource(FrameSource):
         read = 0
         if self._first is not None:
             first, self._first = self._first, None
+            self._due(self._first_t)
             yield Frame(image=first, t=self._first_t, index=index)
             index += 1
             read += 1
         while not self._closed:
             assert self._cap is not None  # only close() clears it, and the loop stops once closed
-            ok, decoded = self._cap.read()
-            if not ok:
-                break
+            t: Optional[float] = None
+            if self.period is None:
+                ok, decoded = self._cap.read()
+                if not ok:
+                    break
+            else:  # sampling: each frame decoded (grab), converted to a picture only when taken
+                if not self._cap.grab():
+                    break
+                t = self._time(index)
+                if not self._due(t):
+                    index += 1
+                    read += 1
+                    continue
+                decoded = self._cap.retrieve()[1]
             image = _as_bgr(decoded)
             if image is None:
                 self.warnings.append(f"video '{self._display}': skipped undecodable frame {index}")
                 self.complete = False
                 index += 1
                 continue
-            yield Frame(image=image, t=self._time(index), index=index)
+            yield Frame(image=image, t=self._time(index) if t is None else t, index=index)
             index += 1
             read += 1
         if not self._closed and self.frame_count is not None and index < self.frame_count - 1:
@@ -311,10 +350,13 @@ class ImageFolderSource(FrameSource):
             return
         start, first = self._first
         self._first = None
+        self._due(start / self.fps)
         yield Frame(image=first, t=start / self.fps, index=start)
         for index in range(start + 1, len(self._files)):
             if self._closed:
                 return
+            if not self._due(index / self.fps):  # sampling: not even read
+                continue
             image = self._read(self._files[index])
             if image is None:
                 continue
@@ -375,9 +417,14 @@ class WebcamSource(FrameSource):
                 if self._stop:
                     break
             assert self._cap is not None  # close() clears it after stopping and joining this thread
-            ok, decoded = self._cap.read()
+            # grab every frame (the driver's queue stays fresh), convert only those handed out
+            ok = self._cap.grab()
             t = time.monotonic() - self._t0
-            image = _as_bgr(decoded) if ok else None
+            if ok and not self._due(t):
+                failures = 0
+                continue
+            decoded = self._cap.retrieve()[1] if ok else None
+            image = _as_bgr(decoded) if decoded is not None else None
             with self._cond:
                 if image is None:
                     failures += 1
@@ -713,6 +760,12 @@ class RealtimeSource(FrameSource):
         self._stop = False
         self._error: Optional[BaseException] = None
         self._thread: Optional[threading.Thread] = None
+
+    def sample_every(self, period_s: float) -> None:
+        """Sampling happens in the file or folder (frames in between are never converted nor
+        paced): the reader then wakes once a period, not once a frame."""
+        super().sample_every(period_s)
+        self.source.sample_every(period_s)
 
     @property  # type: ignore[override]
     def complete(self) -> bool:

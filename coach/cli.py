@@ -281,11 +281,6 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
             items = recording_items(rec, canvas=True)
         if args.record:  # first: a frame is recorded before anything else can be interrupted
             sinks.append(_record_sink(args.record, fps, size, name, closers, session))
-        session.latency = None
-        if getattr(source, "is_live", False):  # a camera or --realtime: how late results and cues are
-            from .runner import LatencySink
-            session.latency = LatencySink()
-            sinks.append(session.latency)
         session.voice = None
         if args.command == "run" and not args.no_voice:  # spoken cues, on their own thread (coach.voice)
             from .voice import INSTALL_HINT, Voice
@@ -306,6 +301,11 @@ def _session(args, spec: str, *, live_window: bool, console: bool, watch: bool):
             else:
                 log.warning("no display found: running without a window%s",
                             "" if args.output else " (use --output FILE.mp4 to see the overlay)")
+        session.latency = None
+        if getattr(source, "is_live", False):  # a camera or --realtime: how late results and cues are,
+            from .runner import LatencySink  # measured once the frame is drawn and shown, the cue handed to the voice
+            session.latency = LatencySink()
+            sinks.append(session.latency)
         if console:
             sinks.append(console_sink())
     except BaseException:
@@ -380,8 +380,10 @@ def _record_sink(path, fps, size, name, closers, session):
 
 # Keys in the window (README, "Keys"). q and Esc end the session like Ctrl-C: everything
 # recorded is kept and the summary printed.
+# n (next exercise): `coach run` has one exercise, so n ends it as q does and the console says so
+# (`coach routine` goes on to the routine's next exercise).
 KEYS = {ord(" "): "pause", ord("m"): "mute", ord("r"): "recalibrate", ord("f"): "fullscreen",
-        ord("q"): "quit", 27: "quit"}
+        ord("n"): "next", ord("q"): "quit", 27: "quit"}
 # Seconds of video a key's confirmation ("learning your range again") stays on screen.
 KEY_BANNER_S = 2.5
 
@@ -404,7 +406,10 @@ def _window_sink(title, mirror, closers, session=None, lang="en", set_target=Non
         draw_overlay(canvas, r, title, mirror, lang=lang, set_target=set_target, paused=paused,
                      muted=bool(voice and voice.muted), xy_scale=k, xy_offset=off, banner=banner)
         action = KEYS.get(win.show_key(canvas))
-        if action == "quit":
+        if action == "next":
+            print(f"[{item.t:7.2f}s] next exercise: coach run has only this one, so the set ends here "
+                  "(coach routine runs several)", file=sys.stderr)
+        if action in ("quit", "next"):
             return False
         if session is None:
             return None

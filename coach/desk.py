@@ -136,7 +136,8 @@ def suggestion(e: DeskEvent, lang: str, names: tuple[str, str]) -> str:
 
 def run_desk(source, estimator, settings: dict, lang: str = "en", on_event=None, voice=None) -> dict:
     """Look at ``source`` (a coach.capture FrameSource) every 1/fps seconds of its own time
-    (frames in between are skipped before the pose model: that is what keeps it cheap) and
+    (frames in between are passed over by the source itself, ``FrameSource.sample_every``,
+    before any conversion or pose model: that is what keeps it cheap) and
     return the counts. ``on_event(event, text)`` is called for each suggestion (a sink)."""
     from .library import find_exercise
     from .rules.schema import text
@@ -145,6 +146,7 @@ def run_desk(source, estimator, settings: dict, lang: str = "en", on_event=None,
     names = (found[0], found[1])  # parse_desk checks there are exactly two
     monitor = DeskMonitor(settings)
     period = 1.0 / settings["fps"]
+    source.sample_every(period)  # frames in between are passed over by the source: not even converted
     next_t = -math.inf
     last_t = 0.0
     interrupted = False

@@ -47,37 +47,39 @@ def _font(size: int):
 
 
 @functools.lru_cache(maxsize=256)
-def _text_patch(text: str, size: int, color: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Rendered text as (BGR patch, alpha 0-1); cached because cues repeat every frame."""
+def _text_alpha(text: str, size: int) -> np.ndarray:
+    """Rendered text as its coverage (H, W, 1) uint8 0-255, any colour; cached because cues repeat
+    every frame. One byte a pixel: the cache stays a few MB however many counts and angles a long
+    session shows (a float colour patch and alpha, 16 bytes a pixel, grew the window's memory by
+    ~150 MB over 10 minutes)."""
     font = _font(size)
     x0, y0, x1, y1 = font.getbbox(text)
     w, h = max(1, x1 - min(0, x0) + 2), max(1, y1 + 4)
     img = Image.new("L", (w, h), 0)
     ImageDraw.Draw(img).text((1 - min(0, x0), 1), text, font=font, fill=255)
-    alpha = np.asarray(img, np.float32)[..., None] / 255.0
-    patch = np.empty((h, w, 3), np.float32)
-    patch[:] = color
-    return patch, alpha
+    return np.asarray(img, np.uint8)[..., None]
 
 
+@functools.lru_cache(maxsize=1024)
 def text_size(text: str, size: int) -> tuple[int, int]:
-    patch, _ = _text_patch(text, size, WHITE)
-    return patch.shape[1], patch.shape[0]
+    """(width, height) in pixels of ``text`` drawn by put_text at ``size``: the rendered patch's
+    size, from the font's layout alone (no rendering: word wrapping measures many candidates)."""
+    x0, _y0, x1, y1 = _font(size).getbbox(text)
+    return max(1, x1 - min(0, x0) + 2), max(1, y1 + 4)
 
 
 def put_text(img: np.ndarray, text: str, org: tuple[int, int], size: int, color=WHITE) -> None:
     """Draw unicode ``text`` with its top-left at ``org`` (pixels), clipped to the image."""
-    patch, alpha = _text_patch(text, size, color)
+    coverage = _text_alpha(text, size)
     x, y = int(org[0]), int(org[1])
-    h, w = patch.shape[:2]
+    h, w = coverage.shape[:2]
     H, W = img.shape[:2]
     xa, ya, xb, yb = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
     if xa >= xb or ya >= yb:
         return
-    p = patch[ya - y:yb - y, xa - x:xb - x]
-    a = alpha[ya - y:yb - y, xa - x:xb - x]
+    a = coverage[ya - y:yb - y, xa - x:xb - x].astype(np.float32) / 255.0
     roi = img[ya:yb, xa:xb].astype(np.float32)
-    img[ya:yb, xa:xb] = (roi * (1 - a) + p * a).astype(np.uint8)
+    img[ya:yb, xa:xb] = (roi * (1 - a) + np.asarray(color, np.float32) * a).astype(np.uint8)
 
 
 def _box(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, color, alpha: float = 0.65) -> None:
@@ -86,7 +88,15 @@ def _box(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, color, alpha: floa
     if x0 >= x1 or y0 >= y1:
         return
     roi = img[y0:y1, x0:x1]
-    img[y0:y1, x0:x1] = (roi * (1 - alpha) + np.array(color) * alpha).astype(np.uint8)
+    img[y0:y1, x0:x1] = cv2.LUT(roi, _blend_lut(tuple(int(c) for c in color), float(alpha)))
+
+
+@functools.lru_cache(maxsize=64)
+def _blend_lut(color: tuple[int, ...], alpha: float) -> np.ndarray:
+    """(256, 1, 3) uint8 table: level v of each channel -> int(v * (1 - alpha) + colour * alpha),
+    the float formula tabulated once (a full-width band then costs a lookup, not float maths)."""
+    v = np.arange(256, dtype=np.float64)[:, None]
+    return (v * (1 - alpha) + np.asarray(color, np.float64)[None, :] * alpha).astype(np.uint8)[:, None, :]
 
 
 def _side_colour(i: int):

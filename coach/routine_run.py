@@ -12,7 +12,9 @@ quits, the set runs past ``max_set_s``, or the source ends. Then rest ``rest_s``
 stream time (a countdown with a breathing prompt and the check-in question), unless it was the
 last set. The end of a source ends the set or rest in progress; the next set starts on the next
 source. Keys in the window: space pauses (paused frames are neither counted nor recorded),
-``s`` skips the set or the rest, ``q``/Esc quits.
+``s`` skips the set or the rest, ``n`` ends the exercise (the set under way and the step's sets
+still to come; what was counted is kept) and goes on to the next one, after its rest as usual
+(``n`` during a rest moves on at once), ``q``/Esc quits.
 
 The store gets every event when it happens (set start/end, each attempt, each cue, pause, skip,
 pain): see coach.store. Whatever ends the run (the routine done, q, Ctrl-C, SIGTERM, a crash),
@@ -175,6 +177,7 @@ class RoutineRun:
         self.session_id = 0
         self.uuid = ""
         self._sources_done = False
+        self.skip_to: Optional[int] = None  # plan index to go on at after ``n`` (next exercise)
 
     # ------------------------------------------------------------------ the stream
     def _next_source(self) -> bool:
@@ -281,11 +284,28 @@ class RoutineRun:
             return None
         if key in (ord("q"), 27):
             return "quit"
-        if key in (ord("s"), ord("n")):
+        if key == ord("s"):
             return "skip"
+        if key == ord("n"):
+            return "next"
         if key in (ord(" "), ord("p")):
             return "pause"
         return None
+
+    def _next_exercise(self, ps: PlannedSet, t: float, after: bool = False) -> None:
+        """``n``: the exercise of ``ps`` ends; the step's planned sets still to come are not run
+        and the routine goes on at the next step (``skip_to``, a plan index). ``after``: pressed in
+        the rest after ``ps`` (``ps`` itself was done)."""
+        nxt = next((p.index for p in self.plan[ps.index + 1:] if p.step != ps.step), len(self.plan))
+        self.skip_to = nxt
+        skipped = list(range(ps.index + 1, nxt))
+        self.store.add_event(self.session_id, "next_exercise", t, set_index=ps.index, in_rest=after,
+                             skipped_sets=skipped)
+        if nxt < len(self.plan):
+            from .library import find_exercise
+            st = self.plan[nxt].step_def
+            self._say("n: " + ct("next", self.lang, name=text(find_exercise(st.exercise).name, self.lang),
+                                 side=side_text(st.side, self.lang)), t)
 
     def _pause_loop(self, t: float) -> None:
         """Paused: frames are shown, not counted, not recorded, until space (q quits)."""
@@ -402,6 +422,9 @@ class RoutineRun:
             elif act == "skip":
                 state["reason"] = "skipped"
                 self.store.add_event(self.session_id, "skip", r.t, set_index=ps.index)
+            elif act == "next":
+                state["reason"] = "next exercise"
+                self._next_exercise(ps, r.t)
             elif act == "pause":
                 self._pause_loop(r.t)
             return False if state["reason"] else None
@@ -479,6 +502,10 @@ class RoutineRun:
             if act == "skip":
                 reason = "skipped"
                 break
+            if act == "next":
+                reason = "next exercise"
+                self._next_exercise(ps, item.t, after=True)
+                break
             if act == "pause":
                 self._pause_loop(item.t)
         self.store.add_event(self.session_id, "rest_end", self.last_t, reason=reason)
@@ -531,19 +558,28 @@ class RoutineRun:
                 assert self.source is not None  # _next_source() returned True: it is set
                 self.store.db.execute("UPDATE sessions SET model = ? WHERE id = ?",
                                       (self.source.model, self.session_id))
-            for k, ps in enumerate(self.plan):
+            k = 0
+            while k < len(self.plan):
+                ps = self.plan[k]
                 if self._sources_done:
                     reason = "source ended"
                     break
+                self.skip_to = None
                 summary, why = self._run_set(ps)
                 result.summaries.append(summary)
                 if why in ("quit", "interrupted"):
                     reason = why
                     break
-                if k + 1 < len(self.plan):
-                    self._rest(ps, self.plan[k + 1])
-                if self.one_source_per_set and not self.source_ended and k + 1 < len(self.plan):
-                    self._drain()
+                nxt = self.skip_to if self.skip_to is not None else k + 1
+                if nxt < len(self.plan):
+                    self._rest(ps, self.plan[nxt])  # n in the rest sets skip_to too
+                    nxt = self.skip_to if self.skip_to is not None else k + 1
+                if self.one_source_per_set and nxt < len(self.plan):
+                    if not self.source_ended:
+                        self._drain()
+                    for _ in range(nxt - k - 1):  # the sets not run: their own sources, unseen
+                        self._drain()
+                k = nxt
         except Stop as e:
             reason = str(e) or "quit"
         except KeyboardInterrupt:

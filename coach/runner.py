@@ -62,7 +62,8 @@ def video_items(source, estimator) -> Iterator[Item]:
 class LatencySink:
     """Measures, for a live (or --realtime) source, how long after a frame was handed over its
     result was ready (every frame) and its cue was issued (frames whose ``new_cue`` is set:
-    the cue carries that frame's own ``t``). A sink, so it reads the clock outside the logic.
+    the cue carries that frame's own ``t``). A sink, so it reads the clock outside the logic;
+    coach.cli puts it after the window, video and voice sinks, so "ready" means on screen.
     ``summary()``: ms figures (n, median, p95, max) and the resident memory now and at peak."""
 
     def __init__(self, clock=None):

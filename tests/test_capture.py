@@ -188,11 +188,22 @@ class FakeCamera:
         return self.fps if prop == cv2.CAP_PROP_FPS else 0.0
 
     def read(self):
-        if self.left <= 0:
+        if not self.grab():
             return False, None
+        return self.retrieve()
+
+    retrieved = 0  # frames converted to pictures (retrieve)
+
+    def grab(self):  # a frame taken from the driver, not yet converted
+        if self.left <= 0:
+            return False
         self.left -= 1
         self.n += 1
         time.sleep(0.002)
+        return True
+
+    def retrieve(self):
+        self.retrieved += 1
         return True, level_image(self.n % 250)
 
     def release(self):
@@ -287,3 +298,41 @@ def test_display_available(monkeypatch, platform, env, expected):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert display_available() is expected
+
+
+def test_a_sampled_video_hands_out_one_frame_a_period_with_its_own_index_and_time(tmp_path):
+    path = tmp_path / "clip.mp4"
+    write_video(path, 95, 30.0)
+    with open_source(path) as src:
+        src.sample_every(1.0)
+        frames = list(src)
+        assert src.complete and src.warnings == []
+    assert [f.index for f in frames] == [0, 30, 60, 90]
+    assert [f.t for f in frames] == [0.0, 1.0, 2.0, 3.0]
+    assert [mean_level(f) for f in frames] == pytest.approx([video_level(i) for i in (0, 30, 60, 90)], abs=6)
+    with open_source(path) as src:  # a period of 7.5 frames: each look a period after the last one taken
+        src.sample_every(0.25)
+        assert [f.index for f in src][:6] == [0, 8, 16, 24, 32, 40]
+    with pytest.raises(ValueError):
+        open_source(path).sample_every(0.0)
+
+
+def test_a_sampled_folder_does_not_even_read_the_images_in_between(tmp_path):
+    folder = tmp_path / "imgs"
+    write_images(folder, [(f"{i:02d}.png", 10 * i) for i in range(10)])
+    (folder / "03.png").write_bytes(b"not an image")  # between two looks: never read, no warning
+    src = open_source(folder, folder_fps=2.0)
+    src.sample_every(2.0)
+    frames = list(src)
+    assert [(f.index, f.t) for f in frames] == [(0, 0.0), (4, 2.0), (8, 4.0)]
+    assert src.complete and src.warnings == []
+
+
+def test_a_sampled_camera_converts_only_the_frames_it_hands_out(monkeypatch):
+    cam = FakeCamera(frames=150)  # ~2 ms a frame: the camera is drained all along
+    monkeypatch.setattr(capture.cv2, "VideoCapture", cam)
+    with open_source(0) as src:
+        src.sample_every(0.05)
+        frames = list(src)
+    assert cam.n == 150 and 3 <= len(frames) <= cam.retrieved <= 15  # of 150 grabbed
+    assert all(b.t - a.t >= 0.05 * 0.999 for a, b in zip(frames[1:], frames[2:]))

@@ -105,3 +105,17 @@ def test_coach_desk_on_a_video_looks_once_a_second(tmp_path, capsys):
     assert c["frames"] == 10 and c["frames_with_person"] == 10  # 1 frame a second of 300
     assert c["still"] == 0 and c["head_forward"] == 0 and c["looked_at_fps"] == 1.0
     assert set(c) == {"frames", "frames_with_person", "moves", "still", "head_forward", "minutes", "looked_at_fps"}
+
+
+def test_coach_desk_realtime_looks_once_a_second_as_a_camera_would(tmp_path, capsys):
+    """--realtime: the file plays at its own speed; the frames between two looks are passed over
+    by the file source itself (never converted nor paced), so exactly one a second is looked at."""
+    from skimage import data as skimage_data
+    img = np.ascontiguousarray(skimage_data.astronaut()[:, :, ::-1])
+    video = tmp_path / "desk.mp4"
+    with VideoWriter(video, 30.0, (512, 512)) as vw:
+        for _ in range(90):  # 3 s
+            vw.write(img)
+    assert main(["desk", "--source", str(video), "--realtime", "--json", "--no-voice"]) == 0
+    c = json.loads(capsys.readouterr().out)
+    assert c["frames"] == 3 and c["frames_with_person"] == 3 and c["minutes"] == round(2.0 / 60, 2)

@@ -106,3 +106,36 @@ def test_run_in_a_real_window_with_keys(tmp_path, display):
     if keep:
         shutil.copy(tmp_path / "paused.png", Path(keep) / "window_paused.png")
         shutil.copy(tmp_path / "running.png", Path(keep) / "window_running.png")
+
+
+def test_n_in_coach_run_ends_the_one_exercise_and_says_so(tmp_path, display):
+    """`coach run` has one exercise: n ends its set as q does (everything kept) and the console
+    says why; `coach routine` goes on to the next exercise (tests/test_window_xvfb.py)."""
+    from skimage import data as skimage_data
+    img = np.ascontiguousarray(skimage_data.astronaut()[:, :, ::-1])
+    video = tmp_path / "astronaut.mp4"
+    with VideoWriter(video, 30.0, (512, 512)) as vw:
+        for i in range(600):  # 20 s: n comes long before the end
+            vw.write(np.roll(img, i % 5, axis=1))
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "coach", "run", "squat", "--source", str(video), "--realtime", "--json",
+           "--no-voice", "--record", str(tmp_path / "rec.npz")]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
+                                              capture_output=True, text=True).stdout.split(), "the window")[0]
+        subprocess.run(["xdotool", "windowfocus", win], env=env, timeout=10)
+        time.sleep(1.0)
+        subprocess.run(["xdotool", "key", "n"], env=env, check=True, timeout=10)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "] next exercise: coach run has only this one, so the set ends here (coach routine runs several)" in err
+    s = json.loads(out)
+    assert 0 < s["frames"] < 600 and s.get("interrupted") is None
+    from coach.pose.recording import load_recording
+    rec = load_recording(tmp_path / "rec.npz")
+    assert rec.complete and len(rec.poses) == s["frames"]

@@ -1,7 +1,10 @@
 """The keys of the routine window: space pauses (paused frames are neither counted nor
-recorded), s skips the set or the rest, q quits (the session ends as 'quit', pain is asked).
+recorded), s skips the set or the rest, n goes on to the next exercise
+(the set under way and the step's other sets end), q quits (the session ends as 'quit', pain is asked).
 A scripted window stands in for the member's keyboard; everything else is the product."""
 from __future__ import annotations
+
+import json
 
 import sessionkit
 
@@ -84,3 +87,69 @@ def test_the_safety_screen_waits_for_space_in_the_window():
     w = ScriptedWindow({4: " "})
     _show_safety_window(w, "es")
     assert w.shown == 4
+
+
+def two_set_run(tmp_path, keys):
+    """The short routine with two sets of squeezes (one recording per set: 5 sources)."""
+    folder = tmp_path / "src"
+    folder.mkdir(exist_ok=True)
+    path = folder / "two.toml"
+    path.write_text(sessionkit.SHORT.format(id="two", per_week=5).replace("reps = 3\n", "sets = 2\nreps = 3\n", 1),
+                    encoding="utf-8")
+    sets = ("scapular_squeeze",) + sessionkit.SETS
+    specs = [str(p) for p in sessionkit.set_recordings(folder, sets=sets)]
+    store = Store(tmp_path / "data")
+    win = ScriptedWindow(keys)
+    rr = RoutineRun(load_routine(path), open_sources(specs, canvas=True), store, profile="ana", specs=specs,
+                    window=win)
+    res = rr.run()
+    return res, store.session_rows(res.session_id), store, specs
+
+
+def test_n_ends_the_exercise_and_the_next_exercise_starts(tmp_path):
+    res, rows, st, specs = two_set_run(tmp_path, {30: "n"})
+    # the first squeeze set ends where n was pressed, the second is not run: thread the needle is next
+    assert [(s["set_index"], s["exercise_id"], s["end_reason"]) for s in rows["sets"]] == [
+        (0, "scapular_squeeze", "next exercise"), (2, "thread_the_needle", "target"),
+        (3, "thread_the_needle", "target"), (4, "resisted_row", "target")]
+    assert rows["sets"][0]["frames"] == 30 and res.reason == "completed"
+    events = [(e["kind"], json.loads(e["data"])) for e in rows["events"]]
+    assert [d for k, d in events if k == "next_exercise"] == [{"set_index": 0, "in_rest": False,
+                                                               "skipped_sets": [1]}]
+    kinds = [k for k, _ in events]
+    assert kinds.count("rest_start") == 3 and "skip" not in kinds  # the rest before the next exercise is kept
+    # the second squeeze set's own recording was never fed nor recorded: the session's recording
+    # holds the first source up to its rest's end, then thread the needle's
+    rec = load_recording(st.data_dir / rows["session"]["recording_path"])
+    second = load_recording(specs[1])
+    assert [d for k, d in events if k == "source_skipped"][:2] == [
+        {"frames": len(load_recording(specs[0])) - 30 - 60}, {"frames": len(second)}]  # 447, 537
+    assert len(rec) == 30 + 60 + sum(s["frames"] for s in rows["sets"][1:]) + 60 * 2
+    st.close()
+
+
+def test_n_in_the_rest_skips_the_exercises_other_sets(tmp_path):
+    # the first set meets its target at 16.7 s (frame 502 shown); its rest starts; n on the 510th
+    res, rows, st, specs = two_set_run(tmp_path, {510: "n"})
+    assert [(s["set_index"], s["end_reason"]) for s in rows["sets"]] == [(0, "target"), (2, "target"),
+                                                                         (3, "target"), (4, "target")]
+    assert rows["sets"][0]["reps"] == 3 and rows["sets"][1]["started_t"] == round(509 / 30, 3)
+    events = [(e["kind"], e["t"], json.loads(e["data"])) for e in rows["events"]]
+    assert events[:5] == [("rest_start", 16.7, {"seconds": 2.0}),
+                          ("next_exercise", 509 / 30, {"set_index": 0, "in_rest": True, "skipped_sets": [1]}),
+                          ("rest_end", 509 / 30, {"reason": "next exercise"}),
+                          ("source_skipped", 509 / 30, {"frames": 537 - 510}),
+                          ("source_skipped", 509 / 30, {"frames": len(load_recording(specs[1]))})]
+    st.close()
+
+
+
+def test_n_on_the_last_exercise_ends_the_routine(tmp_path):
+    # as above, n on the 30th frame; the rest before the rows ends on the 1586th frame shown (52.83 s),
+    # the rows start on the 1587th: n on the 1600th is their 14th frame
+    res, rows, st, _ = two_set_run(tmp_path, {30: "n", 1600: "n"})
+    assert [(s["set_index"], s["end_reason"], s["frames"]) for s in rows["sets"]][-1] == (4, "next exercise", 14)
+    nx = [json.loads(e["data"]) for e in rows["events"] if e["kind"] == "next_exercise"]
+    assert nx[-1] == {"set_index": 4, "in_rest": False, "skipped_sets": []}
+    assert res.reason == "completed" and rows["session"]["end_reason"] == "completed"
+    st.close()

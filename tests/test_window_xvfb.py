@@ -82,3 +82,49 @@ def test_keys_in_a_real_window(tmp_path, display):
     kinds = [k for (k,) in query(db, "SELECT kind FROM events ORDER BY id")]
     assert kinds[:2] == ["safety_screen", "skip"] and kinds.count("pause") == kinds.count("resume") == 1
     assert "pain: before 6/10, after 3/10" in out
+
+
+def test_n_goes_on_to_the_next_exercise_in_a_real_window(tmp_path, display):
+    """n during the first of two squeeze sets: that set ends (what it counted kept), the second is
+    not run, and thread the needle starts after the rest; the printed summary shows it."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    routine = folder / "two.toml"
+    routine.write_text(sessionkit.SHORT.format(id="two", per_week=5).replace("reps = 3\n", "sets = 2\nreps = 3\n", 1),
+                       encoding="utf-8")
+    srcs = sessionkit.set_recordings(folder, sets=("scapular_squeeze",) + sessionkit.SETS)
+    db = tmp_path / "data" / "coach.db"
+    env = {**os.environ, "DISPLAY": display}
+    cmd = [sys.executable, "-m", "coach", "routine", str(routine), "--data-dir", str(tmp_path / "data"),
+           "--realtime", "--pain-before", "2", "--pain-after", "2"] + [a for s in srcs for a in ("--source", str(s))]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def key(k: str) -> None:
+        subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
+        time.sleep(0.15)
+
+    try:
+        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
+                                              capture_output=True, text=True).stdout.split(), "the window", 60)
+        subprocess.run(["xdotool", "windowfocus", win[0]], env=env, timeout=10)
+        time.sleep(0.5)
+        key("space")                         # the safety card
+        wait_for(lambda: query(db, "SELECT id FROM attempts"), "a squeeze")
+        key("n")
+        wait_for(lambda: query(db, "SELECT 1 FROM sets WHERE exercise_id = 'thread_the_needle'"), "the next exercise")
+        key("q")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert query(db, "SELECT set_index, exercise_id, end_reason FROM sets ORDER BY set_index") == [
+        (0, "scapular_squeeze", "next exercise"), (2, "thread_the_needle", "quit")]
+    assert query(db, "SELECT data FROM events WHERE kind = 'next_exercise'") == [
+        ('{"set_index": 0, "in_rest": false, "skipped_sets": [1]}',)]
+    assert query(db, "SELECT end_reason FROM sessions") == [("quit",)]
+    lines = out.splitlines()
+    assert lines[0].startswith("Shoulder-blade squeeze: ") and lines[0].endswith("[Set 1 of 2: next exercise]")
+    assert any(ln.startswith("Thread the needle: ") and ln.endswith("[Set 1 of 1, left side: quit]") for ln in lines)
+    assert "] n: Next: Thread the needle, left side" in err
