@@ -30,6 +30,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
+from .ahead import Ahead
 from .errors import CaptureError, OutputError
 from .types import Frame
 
@@ -651,82 +652,38 @@ def inference_rgb(image: np.ndarray, max_side: int = INFERENCE_MAX_SIDE) -> np.n
 
 
 class Prefetch:
-    """A file or folder source decoded ahead on its own thread (at most PREFETCH_FRAMES waiting),
-    so decoding and the colour conversion overlap with inference (OpenCV releases the GIL while
-    it decodes). Frames come out in order, none dropped, each with ``rgb`` set; the source's
-    ``warnings`` and ``complete`` are read through. ``decode_ms`` keeps each frame's read +
-    conversion time (for coach bench). ``close`` stops the thread before the file is released."""
+    """A file or folder source decoded ahead on its own thread (at most PREFETCH_FRAMES waiting;
+    coach.ahead.Ahead), so decoding and the colour conversion overlap with inference (OpenCV
+    releases the GIL while it decodes). Frames come out in order, none dropped, each with ``rgb``
+    set; the source's ``warnings`` and ``complete`` are read through. ``decode_ms`` keeps each
+    frame's read + conversion time (for coach bench). ``close`` stops the thread before the file
+    is released."""
 
     def __init__(self, source: FrameSource, depth: int = PREFETCH_FRAMES):
-        import queue
         self.source = source
         self.decode_ms: list[float] = []
-        self._q: "queue.Queue" = queue.Queue(maxsize=max(1, depth))
-        self._stop = threading.Event()
-        self._error: Optional[BaseException] = None
-        self._thread: Optional[threading.Thread] = None
+        self._ahead: Ahead[Frame] = Ahead(self._decoded(), depth, name="prefetch", poll_s=PREFETCH_POLL_S)
 
     def __getattr__(self, name):  # name, fps, size, warnings, complete, is_live... of the source
         return getattr(self.source, name)
 
-    def _reader(self) -> None:
-        import queue
+    def _decoded(self) -> Iterator[Frame]:
         it = iter(self.source)
-        try:
-            while not self._stop.is_set():
-                t0 = time.perf_counter()
-                frame = next(it, None)
-                if frame is None:
-                    break
-                frame = Frame(frame.image, frame.t, frame.index, rgb=inference_rgb(frame.image),
-                              arrived=frame.arrived)
-                self.decode_ms.append((time.perf_counter() - t0) * 1000.0)
-                while not self._stop.is_set():
-                    try:
-                        self._q.put(frame, timeout=PREFETCH_POLL_S)
-                        break
-                    except queue.Full:
-                        continue
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._error = exc
-        finally:
-            while not self._stop.is_set():
-                try:
-                    self._q.put(None, timeout=PREFETCH_POLL_S)
-                    break
-                except queue.Full:
-                    continue
+        while True:
+            t0 = time.perf_counter()
+            frame = next(it, None)
+            if frame is None:
+                return
+            frame = Frame(frame.image, frame.t, frame.index, rgb=inference_rgb(frame.image), arrived=frame.arrived)
+            self.decode_ms.append((time.perf_counter() - t0) * 1000.0)
+            yield frame
 
     def __iter__(self) -> Iterator[Frame]:
-        import queue
-        if self._thread is not None:
-            raise RuntimeError("Prefetch is single pass")
-        self._thread = threading.Thread(target=self._reader, name="prefetch", daemon=True)
-        self._thread.start()
-        while True:
-            try:
-                frame = self._q.get(timeout=PREFETCH_POLL_S)
-            except queue.Empty:
-                if self._stop.is_set():
-                    return
-                continue
-            if frame is None:
-                if self._error is not None:
-                    raise self._error
-                return
-            yield frame
+        return iter(self._ahead)
 
     def close(self) -> None:
         """Stop the reader, then release the source. Safe to call twice."""
-        import queue
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            while self._thread.is_alive():
-                try:  # make room, in case the reader waits to put
-                    self._q.get_nowait()
-                except queue.Empty:
-                    pass
-                self._thread.join(PREFETCH_POLL_S)
+        self._ahead.close()
         self.source.close()
 
 

@@ -232,7 +232,11 @@ def _open_pose_stream(spec: str, model: Optional[str], live_default: bool, realt
     except BaseException:
         source.close()
         raise
-    return video_items(source, est), [source.close, est.close], source.fps, source.size, source.name, None, source
+    # inference on a thread of its own, one frame ahead: the next frame's pose is estimated while
+    # this one is counted, drawn and written (MediaPipe releases the GIL while it runs)
+    from .ahead import Ahead
+    items = Ahead(video_items(source, est), depth=POSE_AHEAD, name="pose")
+    return items, [items.close, source.close, est.close], source.fps, source.size, source.name, None, source
 
 
 def _check_outputs(args, spec: str) -> None:
@@ -377,6 +381,10 @@ def _record_sink(path, fps, size, name, closers, session):
         state["w"].append(item.t, item.index, item.pose)  # the raw pose: smoothing is re-done on replay
     return sink
 
+
+# Frames whose pose may wait for the engine and the window (count). 1 lets inference of the next
+# frame overlap drawing this one; more only adds latency (a live source already keeps only its newest).
+POSE_AHEAD = 1
 
 # Keys in the window (README, "Keys"). q and Esc end the session like Ctrl-C: everything
 # recorded is kept and the summary printed.
