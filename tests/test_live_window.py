@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from xdisplay import needs_x, wait_for
+from xdisplay import focus_window, needs_x, press, stop, wait_for
 
 from coach.capture import VideoWriter
 
@@ -40,17 +40,14 @@ def test_run_in_a_real_window_with_keys(tmp_path, display):
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
 
     def key(k: str) -> None:
-        subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
-        time.sleep(0.3)
+        press(env, k, gap_s=0.3)
 
     def said(line: str):
         return line in err_path.read_text()
 
     try:
-        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
-                                              capture_output=True, text=True).stdout.split(), "the window")[0]
+        win = focus_window(env)
         geom = subprocess.run(["xdotool", "getwindowgeometry", win], env=env, capture_output=True, text=True).stdout
-        subprocess.run(["xdotool", "windowfocus", win], env=env, timeout=10)
         time.sleep(1.0)
         voiced = shutil.which("espeak-ng") is not None
         if voiced:
@@ -70,9 +67,7 @@ def test_run_in_a_real_window_with_keys(tmp_path, display):
         key("q")
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     err = err_path.read_text()
     assert proc.returncode == 0, err
     assert "Geometry: 1280x720" in geom  # opened at the readable size, not 400x250
@@ -122,16 +117,12 @@ def test_n_in_coach_run_ends_the_one_exercise_and_says_so(tmp_path, display):
            "--no-voice", "--record", str(tmp_path / "rec.npz")]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
-                                              capture_output=True, text=True).stdout.split(), "the window")[0]
-        subprocess.run(["xdotool", "windowfocus", win], env=env, timeout=10)
+        focus_window(env)
         time.sleep(1.0)
-        subprocess.run(["xdotool", "key", "n"], env=env, check=True, timeout=10)
+        press(env, "n")
         out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     assert proc.returncode == 0, err
     assert "] next exercise: coach run has only this one, so the set ends here (coach routine runs several)" in err
     s = json.loads(out)

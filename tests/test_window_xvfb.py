@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import sessionkit
-from xdisplay import needs_x, wait_for
+from xdisplay import focus_window, needs_x, press, stop, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = needs_x
@@ -45,14 +45,10 @@ def test_keys_in_a_real_window(tmp_path, display):
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def key(*keys: str) -> None:
-        for k in keys:
-            subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
-            time.sleep(0.15)
+        press(env, *keys)
 
     try:
-        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
-                                              capture_output=True, text=True).stdout.split(), "the window", 60)
-        subprocess.run(["xdotool", "windowfocus", win[0]], env=env, timeout=10)
+        focus_window(env)
         time.sleep(0.5)
         key("space")                         # the safety card
         key("1", "1", "Return")              # 11 is not on the scale: asked again
@@ -71,9 +67,7 @@ def test_keys_in_a_real_window(tmp_path, display):
         key("3", "Return")                   # pain after, in the window
         out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     assert proc.returncode == 0, err
     assert query(db, "SELECT moment, score, how FROM pain ORDER BY id") == [("before", 6, "window"),
                                                                           ("after", 3, "window")]
@@ -100,13 +94,10 @@ def test_n_goes_on_to_the_next_exercise_in_a_real_window(tmp_path, display):
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def key(k: str) -> None:
-        subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
-        time.sleep(0.15)
+        press(env, k)
 
     try:
-        win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "Form Coach"], env=env,
-                                              capture_output=True, text=True).stdout.split(), "the window", 60)
-        subprocess.run(["xdotool", "windowfocus", win[0]], env=env, timeout=10)
+        focus_window(env)
         time.sleep(0.5)
         key("space")                         # the safety card
         wait_for(lambda: query(db, "SELECT id FROM attempts"), "a squeeze")
@@ -115,9 +106,7 @@ def test_n_goes_on_to_the_next_exercise_in_a_real_window(tmp_path, display):
         key("q")
         out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     assert proc.returncode == 0, err
     assert query(db, "SELECT set_index, exercise_id, end_reason FROM sets ORDER BY set_index") == [
         (0, "scapular_squeeze", "next exercise"), (2, "thread_the_needle", "quit")]

@@ -46,3 +46,25 @@ def wait_for(check: Callable[[], T], what: str, timeout: float = 60.0) -> T:
             return got
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def focus_window(env: dict, title: str = "Form Coach", timeout: float = 60.0) -> str:
+    """Wait for the window named ``title`` on env["DISPLAY"], focus it, return its id."""
+    win = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", title], env=env, capture_output=True,
+                                          text=True).stdout.split(), "the window", timeout)[0]
+    subprocess.run(["xdotool", "windowfocus", win], env=env, timeout=10)
+    return win
+
+
+def press(env: dict, *keys: str, gap_s: float = 0.15) -> None:
+    """Real key presses (xdotool) into the focused window, ``gap_s`` seconds apart."""
+    for k in keys:
+        subprocess.run(["xdotool", "key", k], env=env, check=True, timeout=10)
+        time.sleep(gap_s)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Kill a command a test left running (after a failed wait)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
