@@ -86,7 +86,7 @@ class Coach:
         """(measure, rest, range, counted reps) learnt from this session's counted attempts, in
         the measure's unit; None when the exercise has no [rep.range] or nothing counted."""
         best = None
-        for c in self._attempt_counters():
+        for c in self._attempts:
             if c.learnt_reps and (best is None or c.learnt_reps > best[3]):
                 best = (c.measure, c.learnt_rest, c.learnt_range, c.learnt_reps)
         return best
@@ -109,6 +109,7 @@ class Coach:
             right.peer = left
         self.bank = MeasureBank(exercise)
         self.monitor.ex = exercise
+        # the [rep.range] counters (rule files without it count with coach.reps.RepCounter)
         self._attempts = [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
         self._display_at: dict[Optional[Side], Optional[tuple[int, str]]] = {}  # see _display
 
@@ -148,9 +149,7 @@ class Coach:
                 events.extend(evs)
             if life:
                 lifecycle.extend(life)
-        attempt_counters = self._attempts
-        candidates = self.feedback.candidates(ex, lifecycle, sum(c.dropped for c in attempt_counters)
-                                              if attempt_counters else 0)
+        candidates = self.feedback.candidates(ex, lifecycle, sum(c.dropped for c in self._attempts))
         if findings:
             candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s)
                            for f in findings]
@@ -199,10 +198,6 @@ class Coach:
         counters = self._attempts
         return bool(counters) and all(c.gated_since is not None and t - c.gated_since >= self.monitor.wrong_for_s
                                       for c in counters)
-
-    def _attempt_counters(self) -> list[AttemptCounter]:
-        """The [rep.range] counters (rule files without it count with coach.reps.RepCounter)."""
-        return list(self._attempts)
 
     def _display(self, pose: Optional[Pose], vals: dict[str, float],
                  side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
