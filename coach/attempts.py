@@ -21,6 +21,9 @@ profile weighing as PRIOR_WEIGHT of those reps. The count point is ``count_at`` 
 never less than ``min_travel`` nor more than ``max_travel`` (the therapist's bounds). Before any
 attempt has counted the count point is ``min_travel``: the first cycles calibrate.
 
+A member unseen for LOST_S between attempts is like a stream starting: a stroke that leaves
+as soon as they are seen again has no known start.
+
 A partial attempt never merges into the next and is never counted as full. Unknown values
 (NaN) never advance anything and never decide a verdict (a way back out of view is not judged);
 only the max_rep_s timeout runs on time alone. Strokes too small to be attempts, attempts the
@@ -94,6 +97,15 @@ END_S = 0.2
 GOING_SHARE = 0.5
 # A gap of unknown values longer than this (s) on the way back means the return was not seen.
 GAP_S = 0.3
+# The measure unknown this long (s) between attempts: a whole rep fits in the gap, so where the
+# member is when next seen is not known to be their rest. A stroke that leaves within STILL_S of
+# being seen again has no known start (like a stream's first stroke): it counts if its way out or
+# its way back is a full rep, and a short way out is not called short. Motivated by
+# jumping_jack__webcam-overlay-front cropped: hands at the sides below the picture, the first
+# sample after 2 s unseen was an arm already half raised, and the full jack from there "fell
+# short" (a rep counts at -20 deg). Raise if brief dropouts of a member at rest hide short reps;
+# lower toward GAP_S for fast exercises.
+LOST_S = 1.0
 # The primary measure must be unknown this long (s) before the fallback measure takes over, and
 # known again this long before it takes back. Raise if the counter switches back and forth.
 FALLBACK_S = 1.0
@@ -159,6 +171,7 @@ class AttemptCounter:
         self._known_t = -math.inf  # time of the last known value, and of the one before it
         self._prev_known_t = -math.inf
         self._unseen_back = False  # the way back of this attempt had a gap longer than GAP_S
+        self._seen_again_t: Optional[float] = None  # seen again after LOST_S unknown, between attempts
         self._y_now = -math.inf  # the last known travel, and the one before it
         self._y_prev = -math.inf
         self._values: Mapping[str, float] = {}
@@ -351,7 +364,9 @@ class AttemptCounter:
         self.hold_elapsed = 0.0
         self._required = None
         self._unseen_back = False
-        self._anchored = True
+        # seen again after a gap a rep fits in and left at once: the start was not seen (LOST_S)
+        self._anchored = self._seen_again_t is None or self.rep_start - self._seen_again_t >= STILL_S - EPS_S
+        self._seen_again_t = None
         self._gate_base = self._low_values  # max_drift in the gate is measured from the rest point
         self._go(OUT, t, events)
 
@@ -451,6 +466,8 @@ class AttemptCounter:
         if v is None or math.isnan(v):
             return events
         self._prev_known_t, self._known_t = self._known_t, t
+        if self.stage not in (None, PRE) and not self.in_rep and t - self._prev_known_t >= LOST_S - EPS_S:
+            self._seen_again_t = t  # see LOST_S
         y = self.sign * v
         self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)

@@ -827,6 +827,37 @@ def test_a_way_back_seen_in_part_or_across_a_short_gap_still_counts(gap_s, seen_
     assert outcome(run(AttemptCounter(curl_spec()), t, x)) == ["rep"] * 3
 
 
+def _seen_again_after_a_gap(still_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """A slow raise to 60 deg held until it times out (MAX_REP_S), then 2 s unknown (the member
+    went back down and up unseen), first seen again at 80 deg; still there for still_s, then a curl
+    to 45 deg and all the way back to rest (165)."""
+    k = [(0.0, REST_DEG), (1.0, REST_DEG), (2.0, 60.0), (11.0, 60.0), (13.0, 80.0), (13.0 + still_s, 80.0),
+         (13.4 + still_s, FAR_DEG), (14.4 + still_s, REST_DEG), (15.5 + still_s, REST_DEG)]
+    t, x = sampled(k)
+    x = x.copy()
+    x[(t > 11.0 + 1e-9) & (t < 13.0 - 1e-9)] = np.nan
+    return t, x
+
+
+def test_a_stroke_leaving_as_soon_as_it_is_seen_after_a_long_gap_has_no_known_start():
+    """jumping_jack__webcam-overlay-front cropped: after 2 s unseen (LOST_S is 1 s) the first
+    sample (80 deg here) is already on the way out, not the member's rest. The way out seen
+    (80 -> 45, 35 deg) is below min_travel (40), the way back (45 -> 165) is a full rep: it
+    counts, as a stream's first stroke does. It used to be "short: reached 45, counts at 37.1"."""
+    t, x = _seen_again_after_a_gap(still_s=0.0)
+    events = run(AttemptCounter(curl_spec()), t, x)
+    assert outcome(events) == ["timeout", "rep"]
+
+
+def test_a_member_seen_still_after_a_long_gap_is_at_rest_there():
+    """Control: the same, but still at 80 deg for 0.6 s (STILL_S is 0.5 s) before the curl: 80 is
+    their rest, and the 35-deg curl from it is short of min_travel (40)."""
+    t, x = _seen_again_after_a_gap(still_s=0.6)
+    events = run(AttemptCounter(curl_spec()), t, x)
+    assert outcome(events) == ["timeout", "incomplete"]
+    assert kinds(events, "incomplete")[0].reason == "short: reached 45, counts at 40"
+
+
 def test_settling_into_a_new_position_is_not_the_start_of_a_rep():
     """The member moves from 165 to 125 deg and stays there 3 s (a new position, like kneeling
     then on all fours), then does 3 reps 125 -> 45 -> 125. The first stroke is a change of
