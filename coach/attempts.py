@@ -171,6 +171,7 @@ class AttemptCounter:
         self._known_t = -math.inf  # time of the last known value, and of the one before it
         self._prev_known_t = -math.inf
         self._unseen_back = False  # the way back of this attempt had a gap longer than GAP_S
+        self._unseen_far = False  # the far stage (a hold) of this attempt had a gap longer than GAP_S
         self._seen_again_t: Optional[float] = None  # seen again after LOST_S unknown, between attempts
         self._y_now = -math.inf  # the last known travel, and the one before it
         self._y_prev = -math.inf
@@ -364,6 +365,7 @@ class AttemptCounter:
         self.hold_elapsed = 0.0
         self._required = None
         self._unseen_back = False
+        self._unseen_far = False
         # seen again after a gap a rep fits in and left at once: the start was not seen (LOST_S)
         self._anchored = self._seen_again_t is None or self.rep_start - self._seen_again_t >= STILL_S - EPS_S
         self._seen_again_t = None
@@ -523,6 +525,8 @@ class AttemptCounter:
             self._out(y, t, events)
             return events
         if self.stage == FAR:
+            if t - self._prev_known_t > GAP_S:
+                self._unseen_far = True
             if y > self._peak:
                 self._peak = y
             if self.hold_idx is not None:
@@ -757,11 +761,16 @@ class AttemptCounter:
         # an attempt with a full way out must come back return_at of the way; one that began before
         # the stream with a short way out counts if its way back is a full rep
         if y <= back_to if full_out else (not self._anchored and self._peak - y >= need):
-            if (not self.counted and t - self._prev_known_t > GAP_S
-                    and self._y_prev > self._peak - self.turn):
+            hold = self.spec.hold
+            if not self.counted and ((t - self._prev_known_t > GAP_S and self._y_prev > self._peak - self.turn)
+                                     or (hold is not None and self._unseen_far
+                                         and self.hold_elapsed < hold.seconds - EPS_S)):
                 # last seen at the far end, next seen back home: the whole way back was out of
                 # view (unknown decides nothing): no verdict (lunge__barbell-split-squat-gym-rear
-                # rot+10: a walk-out step whose return fell in a 0.33-s gap counted as a rep)
+                # rot+10: a walk-out step whose return fell in a 0.33-s gap counted as a rep).
+                # Likewise a hold not seen long enough with a gap at the top: it may have been
+                # held unseen, so it is not "held 0.0 s of 1 s" (glute_bridge__home-side-phone
+                # cropped: the knee leaves the picture at each top)
                 self._go(REST, t, events)
                 self._rest_at(y, t)
                 return
