@@ -763,14 +763,15 @@ class AttemptCounter:
         if y <= back_to if full_out else (not self._anchored and self._peak - y >= need):
             hold = self.spec.hold
             if not self.counted and ((t - self._prev_known_t > GAP_S and self._y_prev > self._peak - self.turn)
-                                     or (hold is not None and self._unseen_far
+                                     or (hold is not None and (self._unseen_far or not self._anchored)
                                          and self.hold_elapsed < hold.seconds - EPS_S)):
                 # last seen at the far end, next seen back home: the whole way back was out of
                 # view (unknown decides nothing): no verdict (lunge__barbell-split-squat-gym-rear
                 # rot+10: a walk-out step whose return fell in a 0.33-s gap counted as a rep).
-                # Likewise a hold not seen long enough with a gap at the top: it may have been
-                # held unseen, so it is not "held 0.0 s of 1 s" (glute_bridge__home-side-phone
-                # cropped: the knee leaves the picture at each top)
+                # Likewise a hold not seen held long enough with a gap at the top, or begun before
+                # the stream: it may have been held unseen, so it is not "held 0.0 s of 1 s"
+                # (glute_bridge__home-side-phone cropped: the knee leaves the picture at each
+                # top; and it starts in the hold)
                 self._go(REST, t, events)
                 self._rest_at(y, t)
                 return

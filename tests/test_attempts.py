@@ -518,6 +518,20 @@ def test_a_hold_whose_top_was_out_of_view_decides_nothing():
     assert [e.reason for e in kinds(events, "cycle")] == [None, None]
 
 
+def test_a_short_hold_under_way_when_the_stream_began_decides_nothing():
+    """glute_bridge__home-side-phone cropped: the recording starts in the bridge, the first
+    reading dips as the pose settles (132 -> 124 deg) and rises again (140): an attempt whose start
+    was not seen. It comes down 0.6 s later: the member may have been up long before the stream
+    began, so it is not "held 0.6 s of 2 s" (it used to be, with the hold's message). The full
+    hold after it counts."""
+    k = [(0.0, 132.0), (0.4, 124.0), (0.6, HOLD_HI), (1.2, HOLD_HI), (1.7, HOLD_LO), (3.0, HOLD_LO)]
+    k += [(kt + 3.0, v) for kt, v in hold_strokes([3.0])[1:]]
+    t, x = sampled(k)
+    events = run(AttemptCounter(hold_spec()), t, x, measure="hip")
+    assert outcome(events) == ["rep"]
+    assert [e.reason for e in kinds(events, "cycle")] == [None]
+
+
 def test_holds_in_a_set():
     t, x = sampled(hold_strokes([3.0, 1.0, 3.0]))
     events = run(AttemptCounter(hold_spec()), t, x, measure="hip")
