@@ -2,13 +2,18 @@
 
 Unknown is not false: a NaN measure makes its condition unknown, and only a definite False
 can fire a cue, only a definite True can advance a phase.
+
+``all`` is unknown while any part is unknown; ``all_seen`` judges on the parts that are known
+(every known part true, at least one known), so a compound movement is followed on whatever part
+of it the camera sees: a bird dog's reaching arm hidden behind the head, its lifted leg in view.
+A part seen false still makes it false.
 """
 from __future__ import annotations
 
 import math
 from typing import Callable, Mapping, Optional
 
-from .rules.schema import Condition
+from .rules.schema import GROUPS, Condition
 
 Tri = Optional[bool]
 
@@ -24,6 +29,10 @@ def _threshold(v: float, above: Optional[float], below: Optional[float]) -> Tri:
 
 
 def _combine(kind: str, results: list[Tri]) -> Tri:
+    if kind == "all_seen":  # the unknown parts are left out; nothing known -> unknown
+        if any(r is False for r in results):
+            return False
+        return True if any(r is True for r in results) else None
     if kind == "all":
         if any(r is False for r in results):
             return False
@@ -44,7 +53,7 @@ def evaluate(cond: Condition, values: Mapping[str, float], *,
     phase_duration(phase): seconds spent in the phase during the rep (rep checks).
     """
     k = cond.kind
-    if k in ("all", "any"):
+    if k in GROUPS:
         return _combine(k, [evaluate(c, values, baseline=baseline, rep_stat=rep_stat,
                                      phase_duration=phase_duration) for c in cond.children])
     if k == "threshold":

@@ -19,7 +19,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .replay import VERDICTS, ReplayResult
-from .rules.schema import Condition, Exercise
+from .rules.schema import GROUPS, Condition, Exercise
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,7 +84,7 @@ def _fmt(v: Optional[float]) -> str:
 
 def _leaves(cond: Condition, path: tuple) -> list[tuple[Condition, tuple]]:
     """Every non-combining condition with its key path in the rule file."""
-    if cond.kind in ("all", "any"):
+    if cond.kind in GROUPS:
         out = []
         for j, c in enumerate(cond.children):
             out += _leaves(c, path + (cond.kind, j))

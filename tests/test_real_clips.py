@@ -38,7 +38,7 @@ class Fault:
 # Measured with `python -m pytest -q tests/test_real_clips.py -rA` (video inference, 32 clips).
 # Raise these when the library gets better; never lower them to make a change pass.
 
-MIN_EXACT = 30          # clips counted exactly, of 32 (misses: bird_dog phone 1/2, curtsy lunge 4/3)
+MIN_EXACT = 31          # clips counted exactly, of 32 (miss: curtsy lunge 4/3)
 MIN_WITHIN_ONE = 32     # clips counted within one rep, of 32
 
 # Clips off by more than one rep today: file -> (measured count, why). The test fails if such a

@@ -73,7 +73,7 @@ def json_schema() -> dict[str, Any]:
 _SECTION_TITLES = {
     "file": "Top level", "exercise": "[exercise]", "measure": "[measures.NAME]", "rep": "[rep]",
     "phase": "[[rep.phases]]", "hold": "[rep.hold]", "range": "[rep.range]", "check": "[[checks]]",
-    "condition": "Conditions (`enter`, `expect`, and each item of `all`/`any`)", "feedback": "[feedback]",
+    "condition": "Conditions (`enter`, `expect`, and each item of `all`/`any`/`all_seen`)", "feedback": "[feedback]",
 }
 
 

@@ -173,7 +173,7 @@ def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.Mea
     given = {k for k in data if k in S.SECTIONS["condition"]}
     if any(c.get(k) is None for k in given) or len(given) < len(data):
         return None  # already reported (a bad value or an unknown key): say nothing twice
-    for group in ("all", "any"):
+    for group in S.GROUPS:
         if group in given:
             if given != {group}:
                 ctx.add(path, f"'{group}' must stand alone in its condition, found also "
@@ -203,7 +203,7 @@ def _condition(ctx: _Ctx, data: Any, path: KeyPath, measures: Mapping[str, S.Mea
                            max_duration_s=c["max_duration_s"])
     if "measure" not in given:
         ctx.add(path, "a condition needs 'measure' (with above/below/between/max_drift), 'phase' "
-                "(with min_duration_s), 'all' or 'any'")
+                "(with min_duration_s), 'all', 'any' or 'all_seen'")
         return None
     m = c["measure"]
     if m not in measures:
@@ -372,7 +372,7 @@ def _rep(ctx: _Ctx, data: dict[str, Any], measures: Mapping[str, S.MeasureSpec])
             continue
         p = _table(ctx, pd, ("rep", "phases", i), "phase")
         cond = _condition(ctx, pd.get("enter"), ("rep", "phases", i, "enter"), measures,
-                          ("threshold", "all", "any")) if "enter" in pd else None
+                          ("threshold", *S.GROUPS)) if "enter" in pd else None
         if cond is None or p["name"] is None or p["hold_s"] is None:
             ok = False
             continue
@@ -452,11 +452,11 @@ def _range(ctx: _Ctx, data: dict[str, Any], measures: Mapping[str, S.MeasureSpec
         ok = False
     gate = None
     if "gate" in data:
-        gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "drift", "all", "any"))
+        gate = _condition(ctx, data["gate"], path + ("gate",), measures, ("threshold", "drift", *S.GROUPS))
         ok = ok and gate is not None
     require = None
     if "require" in data:
-        require = _condition(ctx, data["require"], path + ("require",), measures, ("threshold", "all", "any"))
+        require = _condition(ctx, data["require"], path + ("require",), measures, ("threshold", *S.GROUPS))
         ok = ok and require is not None
     if (g["max_travel"] and g["min_travel"] is not None and g["max_travel"] < g["min_travel"]):
         ctx.add(path + ("max_travel",), f"max_travel ({g['max_travel']:g}) must be 0 (no bound) or at least "
@@ -477,7 +477,7 @@ def _check(ctx: _Ctx, data: dict[str, Any], path: KeyPath, measures: Mapping[str
            phases: list[str]) -> Optional[S.Check]:
     c = _table(ctx, data, path, "check")
     scope = c["scope"]
-    allowed = ("threshold", "drift", "all", "any") if scope == "frame" else ("stat", "drift", "duration", "all", "any")
+    allowed = ("threshold", "drift", *S.GROUPS) if scope == "frame" else ("stat", "drift", "duration", *S.GROUPS)
     cond = _condition(ctx, data.get("expect"), path + ("expect",), measures, allowed) if "expect" in data else None
     for i, ph in enumerate(c["during"] or ()):
         if phases and ph not in phases:

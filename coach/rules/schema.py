@@ -205,6 +205,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
                               maximum=MAX_SECONDS),
         "all": Key("conditions", "True when every listed condition is true.", section="condition"),
         "any": Key("conditions", "True when at least one listed condition is true.", section="condition"),
+        "all_seen": Key("conditions", "True when every listed condition that can be judged now is true (at least one): "
+                        "one on a measure that is unknown (a limb out of sight) is left out instead of making the "
+                        "whole unknown; false when one is false. For a compound movement seen from angles that hide "
+                        "a part of it (a bird dog's reaching arm behind the head).", section="condition"),
     },
     "feedback": {
         "praise": Key("text", "Said after clean reps.", default=""),
@@ -245,9 +249,13 @@ class MeasureSpec:
         return "ratio"
 
 
+# the condition kinds that combine others (coach.conditions evaluates them)
+GROUPS = ("all", "any", "all_seen")
+
+
 @dataclass(frozen=True)
 class Condition:
-    """kind: threshold | drift | stat | duration | all | any. Evaluation is three-valued:
+    """kind: threshold | drift | stat | duration | all | any | all_seen. Evaluation is three-valued:
     True, False or None (unknown) - see coach.conditions."""
 
     kind: str
@@ -416,7 +424,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
                   "phase": 'phase = "returning"', "min_duration_s": "min_duration_s = 1.5",
                   "max_duration_s": "max_duration_s = 6.0",
                   "all": 'all = [{ measure = "a", above = 1 }, { measure = "b", below = 2 }]',
-                  "any": 'any = [{ measure = "a", above = 1 }, { measure = "b", below = 2 }]'},
+                  "any": 'any = [{ measure = "a", above = 1 }, { measure = "b", below = 2 }]',
+                  "all_seen": 'all_seen = [{ measure = "arm", above = -35 }, { measure = "leg", above = -35 }]'},
     "feedback": {"praise": 'praise = { en = "Nice and steady.", es = "Muy bien, constante." }',
                  "praise_every": "praise_every = 3"},
 }
