@@ -22,7 +22,8 @@ never less than ``min_travel`` nor more than ``max_travel`` (the therapist's bou
 attempt has counted the count point is ``min_travel``: the first cycles calibrate.
 
 A member unseen for LOST_S between attempts is like a stream starting: a stroke that leaves
-as soon as they are seen again has no known start.
+as soon as they are seen again has no known start, and its way out counts as seen only from
+where it was seen again.
 
 A partial attempt never merges into the next and is never counted as full. Unknown values
 (NaN) never advance anything and never decide a verdict (a way back out of view is not judged);
@@ -173,6 +174,8 @@ class AttemptCounter:
         self._unseen_back = False  # the way back of this attempt had a gap longer than GAP_S
         self._unseen_far = False  # the far stage (a hold) of this attempt had a gap longer than GAP_S
         self._seen_again_t: Optional[float] = None  # seen again after LOST_S unknown, between attempts
+        self._seen_again_y = 0.0  # the travel then
+        self._seen_from = 0.0  # travel where this attempt was first seen (its start, if anchored)
         self._y_now = -math.inf  # the last known travel, and the one before it
         self._y_prev = -math.inf
         self._values: Mapping[str, float] = {}
@@ -368,6 +371,7 @@ class AttemptCounter:
         self._unseen_far = False
         # seen again after a gap a rep fits in and left at once: the start was not seen (LOST_S)
         self._anchored = self._seen_again_t is None or self.rep_start - self._seen_again_t >= STILL_S - EPS_S
+        self._seen_from = self._start if self._anchored or self._seen_again_t is None else self._seen_again_y
         self._seen_again_t = None
         self._gate_base = self._low_values  # max_drift in the gate is measured from the rest point
         self._go(OUT, t, events)
@@ -469,7 +473,7 @@ class AttemptCounter:
             return events
         self._prev_known_t, self._known_t = self._known_t, t
         if self.stage not in (None, PRE) and not self.in_rep and t - self._prev_known_t >= LOST_S - EPS_S:
-            self._seen_again_t = t  # see LOST_S
+            self._seen_again_t, self._seen_again_y = t, self.sign * v  # see LOST_S
         y = self.sign * v
         self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)
@@ -760,7 +764,10 @@ class AttemptCounter:
         full_out = self._peak - home >= need
         # an attempt with a full way out must come back return_at of the way; one that began before
         # the stream with a short way out counts if its way back is a full rep
-        if y <= back_to if full_out else (not self._anchored and self._peak - y >= need):
+        # ...and one first seen after a gap (LOST_S) only near its far end counts on a full rep's
+        # way back alone: its way out from the rest seen before the gap was not seen
+        out_seen = full_out and (self._anchored or self._peak - self._seen_from >= need)
+        if y <= back_to if out_seen else (not self._anchored and self._peak - y >= need):
             hold = self.spec.hold
             if not self.counted and ((t - self._prev_known_t > GAP_S and self._y_prev > self._peak - self.turn)
                                      or (hold is not None and (self._unseen_far or not self._anchored)
@@ -871,7 +878,10 @@ class AttemptCounter:
             events.append(self._event("cycle", t))
             self._go(REST, t, events)
             return events
-        if self.stage == FAR and self._still_going_out():
+        if self.stage == FAR and (self._still_going_out()
+                                  or (not self._anchored and self._peak - self._seen_from < self.required)):
+            # still going out; or, its start unseen, seen only at its far end (as a stream that
+            # starts at the top shows only a rep's end, this shows only a rep's start)
             return []
         self._close(t, events)
         self._go(REST, t, events)

@@ -888,6 +888,49 @@ def test_a_member_seen_still_after_a_long_gap_is_at_rest_there():
     assert kinds(events, "incomplete")[0].reason == "short: reached 45, counts at 40"
 
 
+def _unseen(t, x, a: float, b: float) -> None:
+    """The measure unknown from a to b (s), both ends excluded."""
+    x[(t > a + 1e-9) & (t < b - 1e-9)] = np.nan
+
+
+def test_a_rep_first_seen_near_its_far_end_counts_on_its_way_back():
+    """reverse_fly__rear-delt-machine-rear: from behind, the arms vanish in front of the body at
+    rest. Two reps, then the arm dips to 175 deg and is unseen for 1.5 s; it is seen again at 60,
+    goes to 45 and comes back to 132 (87 deg: a full rep's way back, counted at 84 = 0.7 x 120),
+    then is unseen again until the next rep, also first seen at 60. Measured from the 175 seen
+    before the gap, the third rep had to come back to 136 and never did, and was dropped without a
+    word (the clip's third rep, lost on every variant). Its way out was not seen; its way back
+    was: it counts, and so does the fourth."""
+    k = full_reps(2, tail_s=0.0)
+    t0 = k[-1][0] + 0.5
+    k += [(t0, REST_DEG), (t0 + 0.5, 175.0), (t0 + 0.6, 175.0), (t0 + 2.1, 60.0), (t0 + 2.4, FAR_DEG),
+          (t0 + 3.2, 132.0), (t0 + 4.4, 60.0), (t0 + 4.7, FAR_DEG), (t0 + 5.7, REST_DEG), (t0 + 7.0, REST_DEG)]
+    t, x = sampled(k)
+    x = x.copy()
+    _unseen(t, x, t0 + 0.6, t0 + 2.1)
+    _unseen(t, x, t0 + 3.2, t0 + 4.4)
+    events = run(AttemptCounter(curl_spec()), t, x)
+    assert outcome(events) == ["rep"] * 4
+    back_at_129 = t[np.flatnonzero((t > t0 + 2.4) & (x >= REST_DEG - FULL + COUNT_AT * FULL))[0]]
+    assert kinds(events, "rep")[2].t == back_at_129  # the first frame a full rep's way back from 45
+
+
+def test_a_stroke_seen_only_at_its_far_end_when_the_stream_ends_is_not_counted():
+    """reverse_fly__rear-delt-machine-rear: the clip ends 0.13 s after the arms are seen again,
+    already open, after 1.4 s unseen (a fifth opening the label calls partial). Three full reps,
+    then 1.4 s unseen, then 0.15 s at 50-48 deg when the stream ends: neither its way out nor its
+    way back was seen, as a stream that starts at a rep's far end shows only its end. Not counted
+    (it was, from the rest seen before the gap)."""
+    k = full_reps(3, tail_s=0.0)
+    t0 = k[-1][0] + 0.5
+    k += [(t0, REST_DEG), (t0 + 1.5, 50.0), (t0 + 1.65, 48.0)]
+    t, x = sampled(k)
+    x = x.copy()
+    _unseen(t, x, t0 + 0.1, t0 + 1.5)
+    events = run(AttemptCounter(curl_spec()), t, x)
+    assert outcome(events) == ["rep"] * 3
+
+
 def test_settling_into_a_new_position_is_not_the_start_of_a_rep():
     """The member moves from 165 to 125 deg and stays there 3 s (a new position, like kneeling
     then on all fours), then does 3 reps 125 -> 45 -> 125. The first stroke is a change of
