@@ -472,9 +472,9 @@ class AttemptCounter:
         if v is None or math.isnan(v):
             return events
         self._prev_known_t, self._known_t = self._known_t, t
-        if self.stage not in (None, PRE) and not self.in_rep and t - self._prev_known_t >= LOST_S - EPS_S:
-            self._seen_again_t, self._seen_again_y = t, self.sign * v  # see LOST_S
         y = self.sign * v
+        if self.stage not in (None, PRE) and not self.in_rep and t - self._prev_known_t >= LOST_S - EPS_S:
+            self._seen_again_t, self._seen_again_y = t, y  # see LOST_S
         self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)
         self._trail.append((t, y))
@@ -768,17 +768,7 @@ class AttemptCounter:
         # way back alone: its way out from the rest seen before the gap was not seen
         out_seen = full_out and (self._anchored or self._peak - self._seen_from >= need)
         if y <= back_to if out_seen else (not self._anchored and self._peak - y >= need):
-            hold = self.spec.hold
-            if not self.counted and ((t - self._prev_known_t > GAP_S and self._y_prev > self._peak - self.turn)
-                                     or (hold is not None and (self._unseen_far or not self._anchored)
-                                         and self.hold_elapsed < hold.seconds - EPS_S)):
-                # last seen at the far end, next seen back home: the whole way back was out of
-                # view (unknown decides nothing): no verdict (lunge__barbell-split-squat-gym-rear
-                # rot+10: a walk-out step whose return fell in a 0.33-s gap counted as a rep).
-                # Likewise a hold not seen held long enough with a gap at the top, or begun before
-                # the stream: it may have been held unseen, so it is not "held 0.0 s of 1 s"
-                # (glute_bridge__home-side-phone cropped: the knee leaves the picture at each
-                # top; and it starts in the hold)
+            if not self.counted and self._unseen_where_it_matters(t):
                 self._go(REST, t, events)
                 self._rest_at(y, t)
                 return
@@ -813,6 +803,20 @@ class AttemptCounter:
             self._go(REST, t, events)
             self._begin(t, events)
             self._out(y, t, events)
+
+    def _unseen_where_it_matters(self, t: float) -> bool:
+        """Back home, but what the verdict rests on was not seen (unknown decides nothing, so the
+        attempt gets none): last seen at the far end and next seen home, the whole way back out
+        of view (lunge__barbell-split-squat-gym-rear rot+10: a walk-out step whose return fell in
+        a 0.33-s gap counted as a rep); or a hold not seen held long enough that had a gap at the
+        top or began before the stream: it may have been held unseen, so it is not "held 0.0 s
+        of 1 s" (glute_bridge__home-side-phone cropped: the knee leaves the picture at each top;
+        and the clip starts in the hold)."""
+        if t - self._prev_known_t > GAP_S and self._y_prev > self._peak - self.turn:
+            return True
+        hold = self.spec.hold
+        return (hold is not None and (self._unseen_far or not self._anchored)
+                and self.hold_elapsed < hold.seconds - EPS_S)
 
     def _still_going_out(self) -> bool:
         """The measure still moves out over the last END_S at more than GOING_SHARE of this
