@@ -21,12 +21,14 @@ from .feedback.reps import RepFeedback
 from .landmarks import INDEX, SIDES, resolve
 from .lifecycle import Lifecycle
 from .measurebank import MeasureBank
+from .measures import Landmarks
 from .monitor import SetupMonitor
 from .reps import RepCounter
 from .rules.schema import Exercise
 from .sides import SideSelector
-from .smoothing import PoseSmoother
+from .smoothing import LandmarkSmoother, PoseSmoother
 from .types import AttemptEnded, Finding, FrameResult, LifecycleEvent, Measures, Pose, RepEvent, Side, View
+from .view import LANDMARKS as VIEW_LANDMARKS
 
 NAN = float("nan")
 
@@ -64,11 +66,17 @@ class _Unit:
 
 class Coach:
     def __init__(self, exercise: Exercise, params: PipelineConfig, lang: str = "en",
-                 personal: Optional[Personal] = None):
+                 personal: Optional[Personal] = None, poses: bool = True):
         """params: every stage's settings (coach.config; from calibration/pipeline.toml).
         personal: the member's rest and range for this exercise's [rep.range] measure (from
-        a profile); without it the counter calibrates itself from the first counted reps."""
+        a profile); without it the counter calibrates itself from the first counted reps.
+        poses: each FrameResult carries the smoothed pose, every landmark (what an overlay
+        draws). False, for a replay that keeps only decisions: only the landmarks the rules
+        read are smoothed (coach.smoothing.LandmarkSmoother: the same values, a fraction of
+        the time) and FrameResult.pose is the pose as given; every decision is the same."""
         self.params = params
+        self.poses = poses
+        self.points: Optional[LandmarkSmoother] = None  # with poses=False, made by load()
         self.personal = personal
         self.lang = lang
         self.smoother = PoseSmoother(params.smoothing, min_visibility=exercise.min_visibility)
@@ -108,6 +116,11 @@ class Coach:
             left.peer = right
             right.peer = left
         self.bank = MeasureBank(exercise)
+        if not self.poses:  # the coordinates the measures, the view and the display read
+            pixel = self.bank.pixel_landmarks | self._display_landmarks()
+            world = self.bank.world_landmarks | VIEW_LANDMARKS
+            self.points = (LandmarkSmoother(self.params.smoothing, exercise.min_visibility, pixel, world)
+                           if self.points is None else self.points.widen(pixel, world))
         self.monitor.ex = exercise
         # the [rep.range] counters (rule files without it count with coach.reps.RepCounter)
         self._attempts = [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
@@ -126,11 +139,20 @@ class Coach:
     # ------------------------------------------------------------------ one frame
     def step(self, pose: Optional[Pose], t: float, index: int) -> FrameResult:
         ex = self.ex
-        pose = self.smoother(pose, t)
+        points = self.points
+        if points is None:
+            pose = self.smoother(pose, t)
+            lm = None
+        else:
+            lm = points(pose, t)  # the pose stays as given: its visibilities are what is read
         if ex.side == "auto":
             self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
-        values = self.bank.measure(pose, t, self._watched())
-        view, view_ok, view_wrong = self.monitor.view(pose, t)
+        if points is None:
+            values = self.bank.measure(pose, t, self._watched())
+            view, view_ok, view_wrong = self.monitor.view(pose, t)
+        else:
+            values = self.bank.measure_landmarks(lm, t, self._watched())
+            view, view_ok, view_wrong = self.monitor.view_of(lm, t)
 
         events: list[RepEvent] = []
         lifecycle: list[LifecycleEvent] = []
@@ -168,7 +190,8 @@ class Coach:
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
-            display_measure=self._display(pose, values[active_key], active_key), notice=self.notice,
+            display_measure=(self._display(pose, values[active_key], active_key) if points is None
+                             else self._display_of(lm, values[active_key], active_key)), notice=self.notice,
             progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None,
             lifecycle=tuple(lifecycle))
 
@@ -202,8 +225,37 @@ class Coach:
     def _display(self, pose: Optional[Pose], vals: dict[str, float],
                  side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
         """(measure name, value in its unit, pixel xy of its joint, unit) for the screen, or None."""
+        if pose is None:
+            return None
+        at = self._display_joint(vals, side)
+        if at is None:
+            return None
+        xy = pose.image_xy[at[0]].tolist()
+        return (self.ex.display, float(vals[self.ex.display]), (xy[0], xy[1]), at[1])
+
+    def _display_of(self, lm: Optional[Landmarks], vals: dict[str, float],
+                    side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
+        """_display() of a frame's landmarks as plain floats (the landmark smoother's)."""
+        if lm is None:
+            return None
+        at = self._display_joint(vals, side)
+        if at is None:
+            return None
+        xy = lm.pixel[at[0]]
+        return (self.ex.display, float(vals[self.ex.display]), (xy[0], xy[1]), at[1])
+
+    def _display_landmarks(self) -> frozenset[int]:
+        """The landmarks whose pixels _display reads, either side (indices)."""
+        spec = self.ex.measures.get(self.ex.display)
+        if spec is None or not spec.landmarks:
+            return frozenset()
+        return frozenset(INDEX[resolve(spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0], s)]
+                         for s in SIDES)
+
+    def _display_joint(self, vals: dict[str, float], side: Optional[Side]) -> Optional[tuple[int, str]]:
+        """(landmark index, unit) of the displayed measure's joint, None when nothing is shown."""
         name = self.ex.display
-        if pose is None or math.isnan(vals.get(name, NAN)):
+        if math.isnan(vals.get(name, NAN)):
             return None
         mode = self.ex.side
         s = side or self.auto_side or (mode if mode in SIDES else "left")
@@ -211,11 +263,7 @@ class Coach:
             spec = self.ex.measures.get(name)
             self._display_at[s] = None if spec is None or not spec.landmarks else (
                 INDEX[resolve(spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0], s)], spec.unit)
-        at = self._display_at[s]
-        if at is None:
-            return None
-        xy = pose.image_xy[at[0]].tolist()
-        return (name, float(vals[name]), (xy[0], xy[1]), at[1])
+        return self._display_at[s]
 
     # ------------------------------------------------------------------ totals
     @property

@@ -40,6 +40,13 @@ class MeasureBank:
                               for n, m in exercise.measures.items() if m.kind not in DERIVED_KINDS]
                           for s in (None, *SIDES)}
         self._nan = {n: NAN for n, _ in self._compiled[None]}
+        # the landmarks (indices) whose pixel / world coordinates a measure reads on either
+        # side, its normaliser's included
+        read = {space: frozenset(INDEX[resolve(lm, s)] for m in exercise.measures.values()
+                                 if m.kind not in DERIVED_KINDS and (m.space == "pixel") == (space == "pixel")
+                                 for s in SIDES for lm in m.landmarks + M.NORMALISERS[m.normalize][0])
+                for space in ("pixel", "world")}
+        self.pixel_landmarks, self.world_landmarks = read["pixel"], read["world"]
         self._left_right = [(n, m.of) for n, m in exercise.measures.items() if m.kind == "left_right"]
         self._speeds = [(n, m) for n, m in exercise.measures.items() if m.kind == "speed"]
         # (unit key, measure) -> recent (t, value), for speeds
@@ -47,8 +54,12 @@ class MeasureBank:
 
     def measure(self, pose: Optional[Pose], t: float, watched: Side) -> Values:
         """Values per unit at ``t`` (s); watched: the side measured when only one is."""
+        return self.measure_landmarks(None if pose is None else M.Landmarks.of(pose), t, watched)
+
+    def measure_landmarks(self, lm: Optional[M.Landmarks], t: float, watched: Side) -> Values:
+        """measure() of a frame's landmarks as plain floats (None: no pose); those not in
+        ``landmarks`` may be unknown."""
         mode = self.ex.side
-        lm = None if pose is None else M.Landmarks(pose)
         if not self.sided:
             base = self._values(lm, None)
             per_side = {"left": base, "right": base}

@@ -142,10 +142,16 @@ class Landmarks:
 
     __slots__ = ("vis", "pixel", "world")
 
-    def __init__(self, pose: Pose):
-        self.vis: list[float] = pose.visibility.tolist()
-        self.pixel: list[list[float]] = pose.image_xy.tolist()
-        self.world: Optional[list[list[float]]] = None if pose.world_xyz is None else pose.world_xyz.tolist()
+    def __init__(self, vis: list[float], pixel: list[list[float]], world: Optional[list[list[float]]]):
+        self.vis = vis
+        self.pixel = pixel
+        self.world = world
+
+    @classmethod
+    def of(cls, pose: Pose) -> Landmarks:
+        """Every landmark of ``pose`` (coach.smoothing.LandmarkSmoother makes them for a few)."""
+        return cls(pose.visibility.tolist(), pose.image_xy.tolist(),
+                   None if pose.world_xyz is None else pose.world_xyz.tolist())
 
 
 def _norm(d: list[float]) -> float:
@@ -248,4 +254,4 @@ def evaluate(spec, pose: Optional[Pose], side: Optional[str], min_visibility: fl
     """
     if pose is None or spec.kind in ("left_right", "speed"):
         return NAN
-    return compile_measure(spec, side, min_visibility)(Landmarks(pose))
+    return compile_measure(spec, side, min_visibility)(Landmarks.of(pose))

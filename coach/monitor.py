@@ -14,10 +14,11 @@ from typing import Callable, Mapping, Optional
 from .config import SetupConfig, ViewConfig
 from .feedback.policy import Candidate
 from .landmarks import INDEX, SIDES, resolve
+from .measures import Landmarks
 from .messages import message, parts_text, views_text
 from .rules.schema import Exercise
 from .types import Pose, Side, View
-from .view import ViewTracker
+from .view import ViewTracker, classify, yaw_of
 
 
 class SetupMonitor:
@@ -40,7 +41,16 @@ class SetupMonitor:
     def view(self, pose: Optional[Pose], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         """(view, view_ok, view_wrong) at ``t``: the majority view (None unknown), whether the
         rule file lists it (None unknown), and whether it has been wrong for wrong_for_s."""
-        view = self.tracker.update(pose, t)
+        return self._judge(self.tracker.update(pose, t), t)
+
+    def view_of(self, lm: Optional[Landmarks], t: float) -> tuple[Optional[View], Optional[bool], bool]:
+        """view() of a frame's landmarks as plain floats (coach.smoothing.LandmarkSmoother's;
+        None: no pose)."""
+        tracker = self.tracker
+        return self._judge(tracker.observe(None if lm is None else classify(yaw_of(lm.vis, lm.world),
+                                                                             tracker.config), t), t)
+
+    def _judge(self, view: Optional[View], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         ok = None if view is None else view in self.ex.views
         if ok is False:
             self._wrong_since = t if self._wrong_since is None else self._wrong_since

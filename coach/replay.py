@@ -97,7 +97,9 @@ def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[Pipe
     their frames); ``stopped``: how the recorded session ended (runner.Session.end_stopped)."""
     from .runner import Session
     params = params or pipeline_params()
-    session = Session(exercise, params, lang=lang, fps=fps, source_name=source_name, personal=personal)
+    # nothing here draws a pose: only the landmarks the rules read are smoothed (same decisions)
+    session = Session(exercise, params, lang=lang, fps=fps, source_name=source_name, personal=personal,
+                      poses=False)
     session.end_stopped = stopped
     events: list[RepEvent] = []
     cues: list[Cue] = []

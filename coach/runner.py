@@ -168,8 +168,10 @@ class Session:
     """One exercise on one pose stream."""
 
     def __init__(self, exercise: Exercise, params: PipelineConfig, *, lang: str = "en", fps: Optional[float] = None,
-                 source_name: str = "", watch_rules: bool = False, personal=None):
-        self.coach = Coach(exercise, params, lang=lang, personal=personal)
+                 source_name: str = "", watch_rules: bool = False, personal=None, poses: bool = True):
+        """poses: the FrameResults carry the smoothed pose (sinks that draw need it); False for
+        a replay that keeps only decisions (coach.engine.Coach: the same decisions, faster)."""
+        self.coach = Coach(exercise, params, lang=lang, personal=personal, poses=poses)
         self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)
         self.watcher = RuleWatcher(exercise.path) if watch_rules and exercise.path else None
         self.lang = lang

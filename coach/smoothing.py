@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
 import numpy as np
 
 from .landmarks import N_LANDMARKS
+from .measures import Landmarks
 from .types import Pose
 
 
@@ -172,3 +173,128 @@ class PoseSmoother:
             self._t_w = t
         return Pose(pose.t, pose.index, outs[0] * h, outs[1] if w is not None else None, pose.visibility,
                     pose.presence, pose.image_size)
+
+
+class _Floats:
+    """One-Euro state of a fixed list of numbers in plain floats: the last output, where it was
+    known, the last speed estimate (0 where restarted) and when (s) it was last filtered."""
+
+    __slots__ = ("x", "ok", "dx", "t")
+
+    def __init__(self, n: int):
+        self.x: list[float] = [math.nan] * n
+        self.ok: list[bool] = [False] * n
+        self.dx: list[float] = [0.0] * n
+        self.t: Optional[float] = None
+
+    def step(self, p: OneEuroParams, t: float, xs: list[float], valid: list[bool]) -> list[float]:
+        """_step on plain floats: per number, the same IEEE operations in the same order as the
+        whole-array version (so the same bits), and the same fresh starts and pass-throughs."""
+        last, self.t = self.t, t
+        dt = 0.0 if last is None else t - last
+        if last is None or not 0 < dt <= p.max_gap_s:  # a fresh start
+            self.x, self.ok, self.dx = xs, valid, [0.0] * len(xs)
+            return xs
+        a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
+        b_d = 1 - a_d
+        beta, min_cutoff = p.beta, p.min_cutoff_hz
+        out: list[float] = []
+        dxs: list[float] = []
+        for x, ok, px, pok, pdx in zip(xs, valid, self.x, self.ok, self.dx):
+            if ok and pok:  # known now and on the previous sample
+                d = (x - px) / dt * a_d + b_d * pdx
+                # cutoff > 0 (min_cutoff_hz > 0, beta >= 0, checked when made): no division by 0
+                a = 1.0 / (1.0 / ((abs(d) * beta + min_cutoff) * _K) / dt + 1.0)
+                out.append((1.0 - a) * px + a * x)
+                dxs.append(d)
+            else:  # unknown now (passed through), or known again (restarted)
+                out.append(x)
+                dxs.append(0.0)
+        self.x, self.ok, self.dx = out, valid, dxs
+        return out
+
+
+class LandmarkSmoother:
+    """PoseSmoother's filter on chosen landmarks only, in plain Python floats, giving the
+    frame's :class:`coach.measures.Landmarks` (what the measures, the view and the display
+    read) instead of a Pose.
+
+    pixel / world: the landmarks (indices) whose pixel / world coordinates are read. The
+    filter is element-wise, so those get exactly PoseSmoother's values, bit for bit
+    (tests/test_engine_landmarks.py), with the same pixel / world timing (a pose without world
+    landmarks leaves the world filter as it was). A replay's rule file reads a few landmarks
+    in one space or two: filtering those 20-40 numbers in floats costs less than one pass of
+    whole-array numpy over all 165 and the Pose made from it. Coordinates not chosen read as
+    NaN (unknown); visibilities are the pose's own, all 33.
+    """
+
+    def __init__(self, params: OneEuroParams = OneEuroParams(), min_visibility: float = 0.5,
+                 pixel: Iterable[int] = (), world: Iterable[int] = ()):
+        if not (params.min_cutoff_hz > 0 and params.beta >= 0):  # as calibration/pipeline.toml's ranges
+            raise ValueError("the landmark smoother needs min_cutoff_hz > 0 and beta >= 0")
+        self.params = params
+        self.min_visibility = min_visibility
+        self.pixel: tuple[int, ...] = tuple(sorted(set(pixel)))
+        self.world: tuple[int, ...] = tuple(sorted(set(world)))
+        self._px = _Floats(2 * len(self.pixel))  # x/h, y/h of each pixel landmark, in order
+        self._w = _Floats(3 * len(self.world))  # x, y, z (m) of each world landmark, in order
+        self._nan_px = [[math.nan] * 2] * N_LANDMARKS  # a landmark not chosen: unknown
+        self._nan_w = [[math.nan] * 3] * N_LANDMARKS
+
+    def widen(self, pixel: Iterable[int], world: Iterable[int]) -> LandmarkSmoother:
+        """A smoother over these landmarks too (rules reloaded): the ones already chosen keep
+        their state; the new ones start as if they had just come into view."""
+        new = LandmarkSmoother(self.params, self.min_visibility, set(self.pixel) | set(pixel),
+                               set(self.world) | set(world))
+        for old, fresh, was, now, d in ((self._px, new._px, self.pixel, new.pixel, 2),
+                                        (self._w, new._w, self.world, new.world, 3)):
+            fresh.t = old.t
+            at = {i: k for k, i in enumerate(was)}
+            for k, i in enumerate(now):
+                if i in at:
+                    j = at[i]
+                    fresh.x[d * k:d * k + d] = old.x[d * j:d * j + d]
+                    fresh.ok[d * k:d * k + d] = old.ok[d * j:d * j + d]
+                    fresh.dx[d * k:d * k + d] = old.dx[d * j:d * j + d]
+        return new
+
+    def __call__(self, pose: Optional[Pose], t: float) -> Optional[Landmarks]:
+        if pose is None:
+            return None  # missing stays missing; the time gap resets the state on return
+        vis: list[float] = pose.visibility.tolist()
+        thr = self.min_visibility
+        isfinite = math.isfinite
+        pixel = self._nan_px
+        if self.pixel:
+            h = float(pose.image_size[1]) or 1.0
+            xy = pose.image_xy.tolist()
+            xs: list[float] = []
+            valid: list[bool] = []
+            for i in self.pixel:  # in image heights, as PoseSmoother filters them
+                ok = vis[i] >= thr
+                x, y = xy[i]
+                x /= h
+                y /= h
+                xs += (x, y)
+                valid += (ok and isfinite(x), ok and isfinite(y))
+            out = self._px.step(self.params, t, xs, valid)
+            pixel = pixel.copy()
+            for k, i in enumerate(self.pixel):
+                pixel[i] = [out[2 * k] * h, out[2 * k + 1] * h]
+        if pose.world_xyz is None:
+            return Landmarks(vis, pixel, None)
+        world = self._nan_w
+        if self.world:
+            w = pose.world_xyz.tolist()
+            xs = []
+            valid = []
+            for i in self.world:
+                ok = vis[i] >= thr
+                p = w[i]
+                xs += p
+                valid += (ok and isfinite(p[0]), ok and isfinite(p[1]), ok and isfinite(p[2]))
+            out = self._w.step(self.params, t, xs, valid)
+            world = world.copy()
+            for k, i in enumerate(self.world):
+                world[i] = out[3 * k:3 * k + 3]
+        return Landmarks(vis, pixel, world)
