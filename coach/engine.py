@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
-from typing import Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from .attempts import AttemptCounter, Personal
 from .checks import CheckRunner
@@ -171,7 +171,10 @@ class Coach:
                 events.extend(evs)
             if life:
                 lifecycle.extend(life)
-        candidates = self.feedback.candidates(ex, lifecycle, sum(c.dropped for c in self._attempts))
+        dropped = 0
+        for c in self._attempts:
+            dropped += c.dropped
+        candidates = self.feedback.candidates(ex, lifecycle, dropped)
         if findings:
             candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s)
                            for f in findings]
@@ -183,7 +186,7 @@ class Coach:
         active_key = self._active_unit_key()
         counter = self.units[active_key].counter
         hold_target = counter.hold_target
-        return FrameResult(
+        return _frame_result(
             t=t, index=index, pose=pose, measures=Measures(t, _flatten(values)),
             events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),
             reps=self.total_reps, reps_by_side=self.reps_by_side, phase=counter.phase_name,
@@ -275,6 +278,18 @@ class Coach:
     @property
     def total_reps(self) -> int:
         return sum(u.counter.count + self.count_offset.get(k, 0) for k, u in self.units.items())
+
+
+_new = object.__new__
+
+
+def _frame_result(**fields: Any) -> FrameResult:
+    """FrameResult(**fields), every field given: the same frozen object, its attributes set
+    at once rather than one object.__setattr__ each as the dataclass's __init__ does (half
+    the cost; it is made every frame)."""
+    r = _new(FrameResult)
+    r.__dict__.update(fields)
+    return r
 
 
 def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]:

@@ -9,7 +9,6 @@ unknown when the source is unknown now or was never known in the window).
 """
 from __future__ import annotations
 
-import math
 from collections import deque
 from typing import Optional
 
@@ -41,10 +40,12 @@ class MeasureBank:
                           for s in (None, *SIDES)}
         self._nan = {n: NAN for n, _ in self._compiled[None]}
         # the landmarks (indices) whose pixel / world coordinates a measure reads on either
-        # side, its normaliser's included
+        # side, its normaliser's included (only distances and offsets are normalised; every
+        # measure reads the normaliser's visibilities, which are not smoothed)
         read = {space: frozenset(INDEX[resolve(lm, s)] for m in exercise.measures.values()
                                  if m.kind not in DERIVED_KINDS and (m.space == "pixel") == (space == "pixel")
-                                 for s in SIDES for lm in m.landmarks + M.NORMALISERS[m.normalize][0])
+                                 for s in SIDES for lm in m.landmarks + (M.NORMALISERS[m.normalize][0]
+                                                                          if m.kind in M.NORMALISED else ()))
                 for space in ("pixel", "world")}
         self.pixel_landmarks, self.world_landmarks = read["pixel"], read["world"]
         self._left_right = [(n, m.of) for n, m in exercise.measures.items() if m.kind == "left_right"]
@@ -102,8 +103,11 @@ class MeasureBank:
                 h.append((t, v))
                 while h and t - h[0][0] > spec.over_s:
                     h.popleft()
-                old = next(((t0, v0) for t0, v0 in h if not math.isnan(v0)), None)
-                if math.isnan(v) or old is None or t - old[0] < spec.over_s / 2:
+                if v != v:  # unknown now
                     vals[name] = NAN
-                else:
-                    vals[name] = abs(v - old[1]) / (t - old[0])
+                    continue
+                for old in h:  # the oldest known (t, value) in the window (there is one: v's)
+                    if old[1] == old[1]:
+                        break
+                t0, v0 = old
+                vals[name] = NAN if t - t0 < spec.over_s / 2 else abs(v - v0) / (t - t0)

@@ -63,6 +63,16 @@ class SetupMonitor:
         """Set-up cues at ``t``. cannot_count: every counter's gate is false in this view;
         watched: the side watched when the exercise uses one side (None otherwise)."""
         ex = self.ex
+        if not view_wrong and pose is not None and self._options_for[0] is ex and self._options_for[1] == watched:
+            # the usual frame, said quickly: an option wholly in view means nothing to say
+            seen = pose.visibility
+            for option in self._options:
+                for _, i in option:
+                    if seen[i] < ex.min_visibility:
+                        break
+                else:
+                    self._missing_since = None
+                    return []
         cd = self.cooldown_s
 
         def views(lang: str) -> dict[str, str]:

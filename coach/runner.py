@@ -107,9 +107,9 @@ class LatencySink:
 def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
     """Replay a pose.recording.Recording (exact timestamps); optional blank canvas images."""
     w, h = rec.image_size
-    idx = rec.indices if rec.indices is not None else range(len(rec.poses))
-    for t, i, pose in zip(rec.times, idx, rec.poses):
-        yield Item(float(t), int(i), np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
+    idx = rec.indices.tolist() if rec.indices is not None else range(len(rec.poses))
+    for t, i, pose in zip(rec.times.tolist(), idx, rec.poses):  # tolist: Python floats and ints, as float()/int()
+        yield Item(t, i, np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
 
 
 class RuleWatcher:
@@ -218,9 +218,10 @@ class Session:
         last: Optional[Item] = None
         ended = False  # the source ran out (not stopped by a sink, a signal or the member)
         it = iter(items)
+        waiting, working = SHUTDOWN.in_phase("waiting"), SHUTDOWN.in_phase("working")  # entered every frame
         try:
             while True:
-                with SHUTDOWN.in_phase("waiting"):
+                with waiting:
                     item = next(it, None)
                 if item is None:
                     ended = True
@@ -232,7 +233,7 @@ class Session:
                         interrupted = SHUTDOWN.requested
                         break
                     continue
-                with SHUTDOWN.in_phase("working"):
+                with working:
                     last = item
                     if self.watcher is not None:
                         new = self.watcher.poll()

@@ -160,3 +160,25 @@ def test_cached_real_recordings_give_the_same_decisions(stem):
     rec = load_recording(CACHE / f"{stem}.npz")
     results = assert_same_decisions(find_exercise(ex_id), rec.poses, rec.times.tolist(), rec.fps)
     assert any(r.view is not None for r in results)
+
+
+def test_joint_angle_written_out_equals_the_reference_formula_bit_for_bit():
+    """The compiled joint measure's written-out formula against _joint_angle_scalar (what the
+    reference engine computes), in 2 and 3 coordinates, degenerate and huge segments included
+    (a cosine that is NaN clamps to -1 as min/max do)."""
+    from coach import measures as M
+    rng = np.random.default_rng(11)
+    for dim in (2, 3):
+        for k in range(4000):
+            a, b, c = (rng.normal(size=(3, dim)) * rng.choice([1e-3, 1.0, 400.0, 1e200])).tolist()
+            if k % 40 == 0:
+                c = list(b)  # a zero-length segment: unknown
+            if k % 40 == 1:
+                a = [v * 3.0 + 1e-9 for v in c]  # nearly straight
+            try:
+                want = M._joint_angle_scalar(a, b, c)
+            except ZeroDivisionError:  # |u| |v| underflows: both formulas divide by zero
+                with pytest.raises(ZeroDivisionError):
+                    M._joint_angle_floats(a, b, c)
+                continue
+            assert canon(M._joint_angle_floats(a, b, c)) == canon(want), (a, b, c)
