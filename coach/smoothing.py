@@ -175,43 +175,30 @@ class PoseSmoother:
                     pose.presence, pose.image_size)
 
 
-class _Floats:
-    """One-Euro state of a fixed list of numbers in plain floats: the last output, where it was
-    known, the last speed estimate (0 where restarted) and when (s) it was last filtered."""
-
-    __slots__ = ("x", "ok", "dx", "t")
-
-    def __init__(self, n: int):
-        self.x: list[float] = [math.nan] * n
-        self.ok: list[bool] = [False] * n
-        self.dx: list[float] = [0.0] * n
-        self.t: Optional[float] = None
-
-    def step(self, p: OneEuroParams, t: float, xs: list[float], valid: list[bool]) -> list[float]:
-        """_step on plain floats: per number, the same IEEE operations in the same order as the
-        whole-array version (so the same bits), and the same fresh starts and pass-throughs."""
-        last, self.t = self.t, t
-        dt = 0.0 if last is None else t - last
-        if last is None or not 0 < dt <= p.max_gap_s:  # a fresh start
-            self.x, self.ok, self.dx = xs, valid, [0.0] * len(xs)
-            return xs
-        a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
-        b_d = 1 - a_d
-        beta, min_cutoff = p.beta, p.min_cutoff_hz
-        out: list[float] = []
-        dxs: list[float] = []
-        for x, ok, px, pok, pdx in zip(xs, valid, self.x, self.ok, self.dx):
-            if ok and pok:  # known now and on the previous sample
-                d = (x - px) / dt * a_d + b_d * pdx
-                # cutoff > 0 (min_cutoff_hz > 0, beta >= 0, checked when made): no division by 0
-                a = 1.0 / (1.0 / ((abs(d) * beta + min_cutoff) * _K) / dt + 1.0)
-                out.append((1.0 - a) * px + a * x)
-                dxs.append(d)
-            else:  # unknown now (passed through), or known again (restarted)
-                out.append(x)
-                dxs.append(0.0)
-        self.x, self.ok, self.dx = out, valid, dxs
-        return out
+def _filter(p: OneEuroParams, dt: Optional[float], xs: list[float], valid: list[bool], prev_x: list[float],
+            prev_ok: list[bool], prev_dx: list[float]) -> tuple[list[float], list[float]]:
+    """_step on plain floats: (output, speed estimate) of numbers ``xs`` (``valid``: known)
+    ``dt`` s after the state ``prev_*`` (None: a fresh start). Per number, the same IEEE
+    operations in the same order as the whole-array version (so the same bits), and the same
+    fresh starts and pass-throughs."""
+    if dt is None or not 0 < dt <= p.max_gap_s:  # a fresh start
+        return xs, [0.0] * len(xs)
+    a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
+    b_d = 1 - a_d
+    beta, min_cutoff = p.beta, p.min_cutoff_hz
+    out: list[float] = []
+    dxs: list[float] = []
+    for x, ok, px, pok, pdx in zip(xs, valid, prev_x, prev_ok, prev_dx):
+        if ok and pok:  # known now and on the previous sample
+            d = (x - px) / dt * a_d + b_d * pdx
+            # cutoff > 0 (min_cutoff_hz > 0, beta >= 0, checked when made): no division by 0
+            a = 1.0 / (1.0 / ((abs(d) * beta + min_cutoff) * _K) / dt + 1.0)
+            out.append((1.0 - a) * px + a * x)
+            dxs.append(d)
+        else:  # unknown now (passed through), or known again (restarted)
+            out.append(x)
+            dxs.append(0.0)
+    return out, dxs
 
 
 class LandmarkSmoother:
@@ -226,6 +213,9 @@ class LandmarkSmoother:
     in one space or two: filtering those 20-40 numbers in floats costs less than one pass of
     whole-array numpy over all 165 and the Pose made from it. Coordinates not chosen read as
     NaN (unknown); visibilities are the pose's own, all 33.
+
+    The state is one list of numbers: x/h, y/h of each pixel landmark, then x, y, z (m) of
+    each world landmark, in order, filtered in one pass while the two arrive together.
     """
 
     def __init__(self, params: OneEuroParams = OneEuroParams(), min_visibility: float = 0.5,
@@ -236,26 +226,35 @@ class LandmarkSmoother:
         self.min_visibility = min_visibility
         self.pixel: tuple[int, ...] = tuple(sorted(set(pixel)))
         self.world: tuple[int, ...] = tuple(sorted(set(world)))
-        self._px = _Floats(2 * len(self.pixel))  # x/h, y/h of each pixel landmark, in order
-        self._w = _Floats(3 * len(self.world))  # x, y, z (m) of each world landmark, in order
+        self._n_px = 2 * len(self.pixel)  # the pixel numbers come first in the state
+        n = self._n_px + 3 * len(self.world)
+        self._x: list[float] = [math.nan] * n  # last output
+        self._ok: list[bool] = [False] * n  # where it was known
+        self._dx: list[float] = [0.0] * n  # last speed estimate (0 where restarted)
+        self._t_px: Optional[float] = None  # when the pixel / world numbers were last filtered (s)
+        self._t_w: Optional[float] = None
         self._nan_px = [[math.nan] * 2] * N_LANDMARKS  # a landmark not chosen: unknown
         self._nan_w = [[math.nan] * 3] * N_LANDMARKS
+
+    def _at(self) -> dict[tuple[str, int], int]:
+        """(space, landmark) -> where its first number sits in the state."""
+        at = {("pixel", i): 2 * k for k, i in enumerate(self.pixel)}
+        at.update({("world", i): self._n_px + 3 * k for k, i in enumerate(self.world)})
+        return at
 
     def widen(self, pixel: Iterable[int], world: Iterable[int]) -> LandmarkSmoother:
         """A smoother over these landmarks too (rules reloaded): the ones already chosen keep
         their state; the new ones start as if they had just come into view."""
         new = LandmarkSmoother(self.params, self.min_visibility, set(self.pixel) | set(pixel),
                                set(self.world) | set(world))
-        for old, fresh, was, now, d in ((self._px, new._px, self.pixel, new.pixel, 2),
-                                        (self._w, new._w, self.world, new.world, 3)):
-            fresh.t = old.t
-            at = {i: k for k, i in enumerate(was)}
-            for k, i in enumerate(now):
-                if i in at:
-                    j = at[i]
-                    fresh.x[d * k:d * k + d] = old.x[d * j:d * j + d]
-                    fresh.ok[d * k:d * k + d] = old.ok[d * j:d * j + d]
-                    fresh.dx[d * k:d * k + d] = old.dx[d * j:d * j + d]
+        new._t_px, new._t_w = self._t_px, self._t_w
+        was = self._at()
+        for key, k in new._at().items():
+            if key in was:
+                j, d = was[key], 2 if key[0] == "pixel" else 3
+                new._x[k:k + d] = self._x[j:j + d]
+                new._ok[k:k + d] = self._ok[j:j + d]
+                new._dx[k:k + d] = self._dx[j:j + d]
         return new
 
     def __call__(self, pose: Optional[Pose], t: float) -> Optional[Landmarks]:
@@ -264,12 +263,11 @@ class LandmarkSmoother:
         vis: list[float] = pose.visibility.tolist()
         thr = self.min_visibility
         isfinite = math.isfinite
-        pixel = self._nan_px
+        h = float(pose.image_size[1]) or 1.0
+        xs: list[float] = []
+        valid: list[bool] = []
         if self.pixel:
-            h = float(pose.image_size[1]) or 1.0
             xy = pose.image_xy.tolist()
-            xs: list[float] = []
-            valid: list[bool] = []
             for i in self.pixel:  # in image heights, as PoseSmoother filters them
                 ok = vis[i] >= thr
                 x, y = xy[i]
@@ -277,24 +275,43 @@ class LandmarkSmoother:
                 y /= h
                 xs += (x, y)
                 valid += (ok and isfinite(x), ok and isfinite(y))
-            out = self._px.step(self.params, t, xs, valid)
-            pixel = pixel.copy()
-            for k, i in enumerate(self.pixel):
-                pixel[i] = [out[2 * k] * h, out[2 * k + 1] * h]
-        if pose.world_xyz is None:
-            return Landmarks(vis, pixel, None)
-        world = self._nan_w
-        if self.world:
+        n_px = self._n_px
+        has_world = pose.world_xyz is not None
+        if has_world and self.world:
             w = pose.world_xyz.tolist()
-            xs = []
-            valid = []
             for i in self.world:
                 ok = vis[i] >= thr
-                p = w[i]
-                xs += p
-                valid += (ok and isfinite(p[0]), ok and isfinite(p[1]), ok and isfinite(p[2]))
-            out = self._w.step(self.params, t, xs, valid)
-            world = world.copy()
-            for k, i in enumerate(self.world):
-                world[i] = out[3 * k:3 * k + 3]
+                c = w[i]
+                xs += c
+                valid += (ok and isfinite(c[0]), ok and isfinite(c[1]), ok and isfinite(c[2]))
+        p = self.params
+        last = self._t_px
+        if has_world and last == self._t_w:  # together: one pass, one time
+            out, dx = _filter(p, None if last is None else t - last, xs, valid, self._x, self._ok, self._dx)
+            self._x, self._ok, self._dx = out, valid, dx
+            self._t_px = self._t_w = t
+        else:  # apart (no world landmarks now, or the first with them again): each its own time
+            x, ok, dx = self._x.copy(), self._ok.copy(), self._dx.copy()
+            px_out, dx[:n_px] = _filter(p, None if last is None else t - last, xs[:n_px], valid[:n_px],
+                                        x[:n_px], ok[:n_px], dx[:n_px])
+            x[:n_px], ok[:n_px] = px_out, valid[:n_px]
+            self._t_px = t
+            if has_world:
+                last = self._t_w
+                w_out, dx[n_px:] = _filter(p, None if last is None else t - last, xs[n_px:], valid[n_px:],
+                                           x[n_px:], ok[n_px:], dx[n_px:])
+                x[n_px:], ok[n_px:] = w_out, valid[n_px:]
+                self._t_w = t
+            self._x, self._ok, self._dx = x, ok, dx
+            out = x
+        pixel = self._nan_px.copy()
+        for k, i in enumerate(self.pixel):
+            pixel[i] = [out[2 * k] * h, out[2 * k + 1] * h]
+        if not has_world:
+            return Landmarks(vis, pixel, None)
+        world = self._nan_w.copy()
+        k = n_px
+        for i in self.world:
+            world[i] = out[k:k + 3]
+            k += 3
         return Landmarks(vis, pixel, world)
