@@ -54,7 +54,7 @@ class _Unit:
         evs = counter.finish(t, stopped) if final else counter.step(t, vals)
         life = self.lifecycle.step(evs, counter.in_rep)
         findings = self.checks.step(t, counter.phase_name, counter.in_rep, vals, life, active=active, view=view)
-        if not any(isinstance(a, AttemptEnded) and a.counted for a in life):
+        if not life or not any(isinstance(a, AttemptEnded) and a.counted for a in life):
             return evs, life, findings
         # a counted rep's end carries the faults its checks saw: one list for praise, the summary
         # and reports (the counter's "cycle" event carries the same list)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -201,6 +201,17 @@ def _filter(p: OneEuroParams, dt: Optional[float], xs: list[float], valid: list[
     return out, dxs
 
 
+# Poses a prepared stream converts at a time (LandmarkSmoother.prepare): larger blocks cost
+# fewer numpy calls a frame but hold more converted numbers (~100 floats a pose). Raise for
+# faster replays of long recordings, lower to hold less.
+PREPARE_BLOCK = 256
+
+# A pose's numbers for the landmark smoother: (visibilities (33), image height (px), the chosen
+# numbers (pixel x/h, y/h then world x, y, z), whether each is known, whether it has world
+# landmarks)
+_Numbers = tuple[list[float], float, list[float], list[bool], bool]
+
+
 class LandmarkSmoother:
     """PoseSmoother's filter on chosen landmarks only, in plain Python floats, giving the
     frame's :class:`coach.measures.Landmarks` (what the measures, the view and the display
@@ -233,8 +244,84 @@ class LandmarkSmoother:
         self._dx: list[float] = [0.0] * n  # last speed estimate (0 where restarted)
         self._t_px: Optional[float] = None  # when the pixel / world numbers were last filtered (s)
         self._t_w: Optional[float] = None
+        self._pixel_rows = np.array(self.pixel, np.intp)  # for numpy indexing (prepare)
+        self._world_rows = np.array(self.world, np.intp)
         self._nan_px = [[math.nan] * 2] * N_LANDMARKS  # a landmark not chosen: unknown
         self._nan_w = [[math.nan] * 3] * N_LANDMARKS
+        # a stream given up front (prepare): its poses, id(pose) -> place, one converted block
+        self._stream: Sequence[Optional[Pose]] = ()
+        self._where: dict[int, int] = {}
+        self._block: tuple[int, list[Optional[_Numbers]]] = (-1, [])
+
+    def prepare(self, poses: Sequence[Optional[Pose]]) -> None:
+        """A stream whose poses are all known (a recording being replayed): their chosen
+        numbers are then converted to floats PREPARE_BLOCK poses at a time, one numpy pass for
+        them all, rather than the whole pose once a frame. The same numbers: __call__ uses them
+        only for these very Pose objects, in any order; other poses are converted as they come."""
+        self._stream = poses
+        self._where = {id(p): k for k, p in enumerate(poses) if p is not None}
+        self._block = (-1, [])
+
+    def _prepared(self, pose: Pose) -> Optional[_Numbers]:
+        k = self._where.get(id(pose))
+        if k is None or self._stream[k] is not pose:
+            return None
+        b, numbers = self._block
+        if b != k // PREPARE_BLOCK:
+            b = k // PREPARE_BLOCK
+            numbers = self._convert(self._stream[b * PREPARE_BLOCK:(b + 1) * PREPARE_BLOCK])
+            self._block = (b, numbers)
+        return numbers[k - b * PREPARE_BLOCK]
+
+    def _convert(self, poses: Sequence[Optional[Pose]]) -> list[Optional[_Numbers]]:
+        """_Numbers of every pose (None for no pose), as __call__ would make them one by one:
+        the pixels divided by the image height, known where visible enough and finite."""
+        seen = [p for p in poses if p is not None]
+        if not seen:
+            return [None] * len(poses)
+        vis = np.stack([p.visibility for p in seen])
+        h = np.array([float(p.image_size[1]) or 1.0 for p in seen])
+        xs = np.stack([p.image_xy for p in seen])[:, self._pixel_rows] / h[:, None, None]
+        ok = vis >= self.min_visibility
+        valid = ok[:, self._pixel_rows, None] & np.isfinite(xs)
+        has_w = [p.world_xyz is not None for p in seen]
+        w = np.stack([p.world_xyz if p.world_xyz is not None else np.zeros((N_LANDMARKS, 3)) for p in seen])
+        w = w[:, self._world_rows]
+        w_valid = ok[:, self._world_rows, None] & np.isfinite(w)
+        rows = zip(vis.tolist(), h.tolist(), xs.reshape(len(seen), -1).tolist(), valid.reshape(len(seen), -1).tolist(),
+                   w.reshape(len(seen), -1).tolist(), w_valid.reshape(len(seen), -1).tolist(), has_w)
+        made = iter([(v, hh, x + wx if hw else x, ok_x + ok_w if hw else ok_x, hw)
+                     for v, hh, x, ok_x, wx, ok_w, hw in rows])
+        return [None if p is None else next(made) for p in poses]
+
+    def _numbers(self, pose: Pose) -> _Numbers:
+        """(visibilities, image height, the chosen numbers, whether each is known, whether the
+        pose has world landmarks) of one pose: pixel x/h, y/h then world x, y, z, in order."""
+        vis: list[float] = pose.visibility.tolist()
+        thr = self.min_visibility
+        isfinite = math.isfinite
+        h = float(pose.image_size[1]) or 1.0
+        xs: list[float] = []
+        valid: list[bool] = []
+        if self.pixel:
+            xy = pose.image_xy.tolist()
+            for i in self.pixel:  # in image heights, as PoseSmoother filters them
+                ok = vis[i] >= thr
+                x, y = xy[i]
+                x /= h
+                y /= h
+                xs += (x, y)
+                valid += (ok and isfinite(x), ok and isfinite(y))
+        world = pose.world_xyz
+        has_world = world is not None
+        if world is not None and self.world:
+            w = world.tolist()
+            for i in self.world:
+                ok = vis[i] >= thr
+                c = w[i]
+                xs += c
+                valid += (ok and isfinite(c[0]), ok and isfinite(c[1]), ok and isfinite(c[2]))
+        return vis, h, xs, valid, has_world
 
     def _at(self) -> dict[tuple[str, int], int]:
         """(space, landmark) -> where its first number sits in the state."""
@@ -260,30 +347,8 @@ class LandmarkSmoother:
     def __call__(self, pose: Optional[Pose], t: float) -> Optional[Landmarks]:
         if pose is None:
             return None  # missing stays missing; the time gap resets the state on return
-        vis: list[float] = pose.visibility.tolist()
-        thr = self.min_visibility
-        isfinite = math.isfinite
-        h = float(pose.image_size[1]) or 1.0
-        xs: list[float] = []
-        valid: list[bool] = []
-        if self.pixel:
-            xy = pose.image_xy.tolist()
-            for i in self.pixel:  # in image heights, as PoseSmoother filters them
-                ok = vis[i] >= thr
-                x, y = xy[i]
-                x /= h
-                y /= h
-                xs += (x, y)
-                valid += (ok and isfinite(x), ok and isfinite(y))
+        vis, h, xs, valid, has_world = self._prepared(pose) or self._numbers(pose)
         n_px = self._n_px
-        has_world = pose.world_xyz is not None
-        if has_world and self.world:
-            w = pose.world_xyz.tolist()
-            for i in self.world:
-                ok = vis[i] >= thr
-                c = w[i]
-                xs += c
-                valid += (ok and isfinite(c[0]), ok and isfinite(c[1]), ok and isfinite(c[2]))
         p = self.params
         last = self._t_px
         if has_world and last == self._t_w:  # together: one pass, one time

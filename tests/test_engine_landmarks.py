@@ -35,16 +35,19 @@ def decisions(r):
 
 def assert_same_decisions(ex, poses, times, fps):
     full_coach, full = engine.replay(ex, poses, PARAMS, fps=fps, times=times)
-    lean = engine.Coach(ex, PARAMS, poses=False)
-    assert lean.points is not None and len(lean.points.pixel) + len(lean.points.world) < 33  # what the rules read
-    results = [lean.step(p, t, i) for i, (p, t) in enumerate(zip(poses, times))]
-    results.append(lean.finish(times[-1] + 1.0 / fps, len(poses)))
-    assert len(results) == len(full)
-    for a, b in zip(full, results):
-        assert decisions(a) == decisions(b), f"frame {a.index} at {a.t:.3f} s differs"
-        assert b.pose is (poses[b.index] if b.index < len(poses) else None)  # the pose as given
-    assert (full_coach.total_reps, full_coach.reps_by_side, full_coach.calibration()) == (
-        lean.total_reps, lean.reps_by_side, lean.calibration())
+    for prepared in (False, True):  # poses converted one by one, or the stream at once (replays)
+        lean = engine.Coach(ex, PARAMS, poses=False)
+        assert lean.points is not None and len(lean.points.pixel) + len(lean.points.world) < 33  # what rules read
+        if prepared:
+            lean.points.prepare(poses)
+        results = [lean.step(p, t, i) for i, (p, t) in enumerate(zip(poses, times))]
+        results.append(lean.finish(times[-1] + 1.0 / fps, len(poses)))
+        assert len(results) == len(full)
+        for a, b in zip(full, results):
+            assert decisions(a) == decisions(b), f"frame {a.index} at {a.t:.3f} s differs (prepared: {prepared})"
+            assert b.pose is (poses[b.index] if b.index < len(poses) else None)  # the pose as given
+        assert (full_coach.total_reps, full_coach.reps_by_side, full_coach.calibration()) == (
+            lean.total_reps, lean.reps_by_side, lean.calibration())
     return full
 
 
@@ -55,22 +58,30 @@ def test_landmark_smoother_gives_pose_smoothers_values_for_its_landmarks():
     rng = np.random.default_rng(4)
     params = OneEuroParams(min_cutoff_hz=1.2, beta=3.0, d_cutoff_hz=0.8, max_gap_s=0.3)
     in_pixel, in_world = (0, 11, 12, 13, 15, 23, 24, 32), (11, 12, 14, 23, 24)
-    full, few = PoseSmoother(params, 0.5), LandmarkSmoother(params, 0.5, in_pixel, in_world)
     from coach.types import Pose
+    stream = []
     t = 0.0
-    compared = 0
-    for k in range(400):
+    for k in range(600):
         t += 1 / 30 if k % 97 else 0.5  # now and then a gap that restarts the filter
         xy = rng.normal(300, 40, (33, 2))
         world = rng.normal(0, 0.4, (33, 3))
         vis = rng.uniform(0.2, 1.0, 33)
         if k % 13 == 0:
             xy[11, 0] = math.nan
-        pose = Pose(t, k, xy, None if k % 29 in (3, 4) else world, vis, vis, (640, 480))
-        if k % 41 == 0:
-            assert full(None, t) is None and few(None, t) is None
+        stream.append((t, None if k % 41 == 0 else Pose(t, k, xy, None if k % 29 in (3, 4) else world, vis, vis,
+                                                           (640, 480 + k % 3))))
+    full, few = PoseSmoother(params, 0.5), LandmarkSmoother(params, 0.5, in_pixel, in_world)
+    prepared = LandmarkSmoother(params, 0.5, in_pixel, in_world)
+    prepared.prepare([p for _, p in stream])  # three blocks of PREPARE_BLOCK
+    compared = 0
+    for t, pose in stream:
+        if pose is None:
+            assert full(None, t) is None and few(None, t) is None and prepared(None, t) is None
             continue
-        want, got = full(pose, t), few(pose, t)
+        want, got, also = full(pose, t), few(pose, t), prepared(pose, t)
+        assert also is not None and got is not None
+        assert (canon(also.vis), canon(also.pixel), canon(also.world)) == (canon(got.vis), canon(got.pixel),
+                                                                           canon(got.world))
         assert got is not None and want is not None
         assert got.vis == pose.visibility.tolist()
         assert (got.world is None) == (want.world_xyz is None)
@@ -86,7 +97,7 @@ def test_landmark_smoother_gives_pose_smoothers_values_for_its_landmarks():
                     compared += 1
                 else:
                     assert all(math.isnan(v) for v in got.world[i])
-    assert compared > 4000
+    assert compared > 6000
 
 
 def test_a_widened_smoother_keeps_the_state_of_the_landmarks_it_had():
