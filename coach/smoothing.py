@@ -279,19 +279,20 @@ class LandmarkSmoother:
         seen = [p for p in poses if p is not None]
         if not seen:
             return [None] * len(poses)
-        vis = np.stack([p.visibility for p in seen])
+        n = len(seen)
+        vis = np.array([p.visibility for p in seen])
         h = np.array([float(p.image_size[1]) or 1.0 for p in seen])
-        xs = np.stack([p.image_xy for p in seen])[:, self._pixel_rows] / h[:, None, None]
         ok = vis >= self.min_visibility
-        valid = ok[:, self._pixel_rows, None] & np.isfinite(xs)
+        xs = np.array([p.image_xy for p in seen])[:, self._pixel_rows] / h[:, None, None]
         has_w = [p.world_xyz is not None for p in seen]
-        w = np.stack([p.world_xyz if p.world_xyz is not None else np.zeros((N_LANDMARKS, 3)) for p in seen])
-        w = w[:, self._world_rows]
-        w_valid = ok[:, self._world_rows, None] & np.isfinite(w)
-        rows = zip(vis.tolist(), h.tolist(), xs.reshape(len(seen), -1).tolist(), valid.reshape(len(seen), -1).tolist(),
-                   w.reshape(len(seen), -1).tolist(), w_valid.reshape(len(seen), -1).tolist(), has_w)
-        made = iter([(v, hh, x + wx if hw else x, ok_x + ok_w if hw else ok_x, hw)
-                     for v, hh, x, ok_x, wx, ok_w, hw in rows])
+        zeros = np.zeros((N_LANDMARKS, 3))  # a pose without world landmarks: its numbers are cut off below
+        w = np.array([zeros if p.world_xyz is None else p.world_xyz for p in seen])[:, self._world_rows]
+        numbers = np.concatenate((xs.reshape(n, -1), w.reshape(n, -1)), axis=1)
+        known = np.concatenate(((ok[:, self._pixel_rows, None] & np.isfinite(xs)).reshape(n, -1),
+                                (ok[:, self._world_rows, None] & np.isfinite(w)).reshape(n, -1)), axis=1)
+        n_px = self._n_px
+        made = iter([(v, hh, x if hw else x[:n_px], k if hw else k[:n_px], hw) for v, hh, x, k, hw in
+                     zip(vis.tolist(), h.tolist(), numbers.tolist(), known.tolist(), has_w)])
         return [None if p is None else next(made) for p in poses]
 
     def _numbers(self, pose: Pose) -> _Numbers:
