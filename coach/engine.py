@@ -146,7 +146,11 @@ class Coach:
         else:
             lm = points(pose, t)  # the pose stays as given: its visibilities are what is read
         if ex.side == "auto":
-            self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
+            if points is None:
+                self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
+            else:
+                self.sides.update_of(None if lm is None else lm.vis, t, self.bank.side_landmarks,
+                                     self.units[None].counter.in_rep)
         if points is None:
             values = self.bank.measure(pose, t, self._watched())
             view, view_ok, view_wrong = self.monitor.view(pose, t)
@@ -162,7 +166,7 @@ class Coach:
             vals = values[key]
             if unit.attempts:
                 unit.counter.view = view  # type: ignore[union-attr]  # by_view measures follow the camera view
-            evs, life, found = unit.step(t, vals, active=active, view=view)
+            evs, life, found = unit.step(t, vals, active, view)
             if key is not None and evs and any(e.kind in ("phase", "rep") for e in evs):
                 self._last_moved = key
             if found:
@@ -222,8 +226,13 @@ class Coach:
     def _cannot_count(self, t: float) -> bool:
         """Every counter's gate has been false for the view's wrong_for_s: nothing can count here."""
         counters = self._attempts
-        return bool(counters) and all(c.gated_since is not None and t - c.gated_since >= self.monitor.wrong_for_s
-                                      for c in counters)
+        if not counters:
+            return False
+        wrong_for_s = self.monitor.wrong_for_s
+        for c in counters:
+            if c.gated_since is None or not t - c.gated_since >= wrong_for_s:
+                return False
+        return True
 
     def _display(self, pose: Optional[Pose], vals: dict[str, float],
                  side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
@@ -277,7 +286,10 @@ class Coach:
 
     @property
     def total_reps(self) -> int:
-        return sum(u.counter.count + self.count_offset.get(k, 0) for k, u in self.units.items())
+        total = 0
+        for k, u in self.units.items():
+            total += u.counter.count + self.count_offset.get(k, 0)
+        return total
 
 
 _new = object.__new__
