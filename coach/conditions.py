@@ -23,14 +23,20 @@ def _threshold(v: float, above: Optional[float], below: Optional[float]) -> Tri:
     return True
 
 
-def _combine(kind: str, results: list[Tri]) -> Tri:
-    if kind == "all":
-        if any(r is False for r in results):
-            return False
-        return None if any(r is None for r in results) else True
-    if any(r is True for r in results):
-        return True
-    return None if any(r is None for r in results) else False
+def _all_any(kind: str, children: tuple[Condition, ...], values: Mapping[str, float],
+             baseline: Optional[Mapping[str, float]], rep_stat: Optional[Callable[[str, str], float]],
+             phase_duration: Optional[Callable[[str], float]]) -> Tri:
+    """"all": False when a child is False, else unknown when one is, else True; "any" the
+    mirror. Stops at the first child that decides it (evaluation has no side effects)."""
+    decisive = kind != "all"  # "all": a False decides; "any": a True does
+    unknown = False
+    for c in children:
+        r = evaluate(c, values, baseline=baseline, rep_stat=rep_stat, phase_duration=phase_duration)
+        if r is decisive:
+            return decisive
+        if r is None:
+            unknown = True
+    return None if unknown else not decisive
 
 
 def evaluate(cond: Condition, values: Mapping[str, float], *,
@@ -45,8 +51,7 @@ def evaluate(cond: Condition, values: Mapping[str, float], *,
     """
     k = cond.kind
     if k in ("all", "any"):
-        return _combine(k, [evaluate(c, values, baseline=baseline, rep_stat=rep_stat,
-                                     phase_duration=phase_duration) for c in cond.children])
+        return _all_any(k, cond.children, values, baseline, rep_stat, phase_duration)
     if k == "threshold":
         return _threshold(values.get(cond.measure, math.nan), cond.above, cond.below)
     if k == "drift":

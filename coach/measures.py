@@ -163,12 +163,14 @@ class Landmarks:
     indexing and float arithmetic cost a fraction of numpy's per-call overhead on 2-3 numbers).
     vis: 33 visibilities; pixel: 33 [x, y]; world: 33 [x, y, z] or None."""
 
-    __slots__ = ("vis", "pixel", "world")
+    __slots__ = ("vis", "pixel", "world", "scales")
 
     def __init__(self, vis: list[float], pixel: list[list[float]], world: Optional[list[list[float]]]):
         self.vis = vis
         self.pixel = pixel
         self.world = world
+        # (normaliser, world?) -> its length this frame: several measures divide by the torso
+        self.scales: dict[tuple[str, bool], float] = {}
 
     @classmethod
     def of(cls, pose: Pose) -> Landmarks:
@@ -247,6 +249,7 @@ def compile_measure(spec, side: Optional[str], min_visibility: float) -> Callabl
     idx = tuple(INDEX[n] for n in names)
     kind, world = spec.kind, spec.space != "pixel"
     norm = _SCALAR_NORMALISERS[spec.normalize] if kind in NORMALISED else None
+    scale_key = (spec.normalize, world)
     reference, axis = spec.reference, spec.axis
 
     def value(lm: Landmarks) -> float:
@@ -271,7 +274,9 @@ def compile_measure(spec, side: Optional[str], min_visibility: float) -> Callabl
         else:  # pragma: no cover - the loader admits only the kinds above
             raise ValueError(kind)
         if norm is not None:
-            scale = norm(pts)
+            scale = lm.scales.get(scale_key)  # once a frame: the same points give the same length
+            if scale is None:
+                scale = lm.scales[scale_key] = norm(pts)
             v = v / scale if scale > 1e-9 else NAN
         return v if math.isfinite(v) else NAN
 
