@@ -304,10 +304,22 @@ def _frame_result(**fields: Any) -> FrameResult:
     return r
 
 
+_SIDED_NAMES: dict[tuple[str, str], str] = {}  # (measure, side) -> "measure@side", made once
+
+
 def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]:
     if None in values:
         return dict(values[None])
-    return {f"{k}@{s}": v for s, vals in values.items() if s is not None for k, v in vals.items()}
+    names = _SIDED_NAMES
+    out = {}
+    for s, vals in values.items():
+        if s is not None:
+            for k, v in vals.items():
+                key = names.get((k, s))
+                if key is None:
+                    key = names[(k, s)] = f"{k}@{s}"
+                out[key] = v
+    return out
 
 
 def replay(exercise: Exercise, poses: Sequence[Optional[Pose]], params: Optional[PipelineConfig] = None, *,

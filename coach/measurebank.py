@@ -98,7 +98,9 @@ class MeasureBank:
     def _add_speeds(self, out: Values, t: float) -> None:
         for name, spec in self._speeds:
             for key, vals in out.items():
-                h = self._history.setdefault((key, name), deque())
+                h = self._history.get((key, name))
+                if h is None:
+                    h = self._history[(key, name)] = deque()
                 v = vals.get(spec.of, NAN)
                 h.append((t, v))
                 while h and t - h[0][0] > spec.over_s:
