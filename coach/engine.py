@@ -151,11 +151,12 @@ class Coach:
             else:
                 self.sides.update_of(None if lm is None else lm.vis, t, self.bank.side_landmarks,
                                      self.units[None].counter.in_rep)
+        watched = self._watched()
         if points is None:
-            values = self.bank.measure(pose, t, self._watched())
+            values = self.bank.measure(pose, t, watched)
             view, view_ok, view_wrong = self.monitor.view(pose, t)
         else:
-            values = self.bank.measure_landmarks(lm, t, self._watched())
+            values = self.bank.measure_landmarks(lm, t, watched)
             view, view_ok, view_wrong = self.monitor.view_of(lm, t)
 
         events: list[RepEvent] = []
@@ -183,7 +184,7 @@ class Coach:
             candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s)
                            for f in findings]
         candidates += self.monitor.candidates(pose, t, view_wrong, self._cannot_count(t),
-                                              None if ex.side in ("both", "alternate") else self._watched())
+                                              None if ex.side in ("both", "alternate") else watched)
         # order: severity first (policy), then rule-file order: findings keep check order
         new_cue = self.policy.step(t, candidates) if candidates else None
 
@@ -191,7 +192,7 @@ class Coach:
         counter = self.units[active_key].counter
         hold_target = counter.hold_target
         return _frame_result(
-            t=t, index=index, pose=pose, measures=Measures(t, _flatten(values)),
+            t=t, index=index, pose=pose, measures=_measures(t, _flatten(values)),
             events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),
             reps=self.total_reps, reps_by_side=self.reps_by_side, phase=counter.phase_name,
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
@@ -293,6 +294,13 @@ class Coach:
 
 
 _new = object.__new__
+
+
+def _measures(t: float, values: dict[str, float]) -> Measures:
+    """Measures(t, values), set at once as _frame_result does."""
+    m = _new(Measures)
+    m.__dict__.update(t=t, values=values)
+    return m
 
 
 def _frame_result(**fields: Any) -> FrameResult:
