@@ -107,8 +107,9 @@ class LatencySink:
 def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
     """Replay a pose.recording.Recording (exact timestamps); optional blank canvas images."""
     w, h = rec.image_size
-    idx = rec.indices.tolist() if rec.indices is not None else range(len(rec.poses))
-    for t, i, pose in zip(rec.times.tolist(), idx, rec.poses):  # tolist: Python floats and ints, as float()/int()
+    idx = np.asarray(rec.indices).tolist() if rec.indices is not None else range(len(rec.poses))
+    # tolist: Python floats and ints, as float() and int() of each would give
+    for t, i, pose in zip(np.asarray(rec.times, np.float64).tolist(), idx, rec.poses):
         yield Item(t, i, np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
 
 
