@@ -257,7 +257,8 @@ class LandmarkSmoother:
         """A stream whose poses are all known (a recording being replayed): their chosen
         numbers are then converted to floats PREPARE_BLOCK poses at a time, one numpy pass for
         them all, rather than the whole pose once a frame. The same numbers: __call__ uses them
-        only for these very Pose objects, in any order; other poses are converted as they come."""
+        only for these very Pose objects, in any order; other poses are converted as they come.
+        The poses' arrays must not be changed in place afterwards (a recording's never are)."""
         self._stream = poses
         self._where = {id(p): k for k, p in enumerate(poses) if p is not None}
         self._block = (-1, [])
