@@ -35,6 +35,7 @@ class _RepLog:
     phases: list[Optional[str]] = field(default_factory=list)
     values: list[Mapping[str, float]] = field(default_factory=list)
     faults: set[str] = field(default_factory=set)
+    complete: bool = False  # every measure's baseline is known (nothing left to fill in)
 
     def stat(self, measure: str, stat: str) -> float:
         v = np.array([vals.get(measure, math.nan) for vals in self.values], float)
@@ -101,13 +102,21 @@ class CheckRunner:
             self._pre.append((t, phase, values))
             while self._pre and t - self._pre[0][0] > PRE_REP_S:
                 self._pre.popleft()
-        if self.log is not None:
-            self.log.t.append(t)
-            self.log.phases.append(phase)
-            self.log.values.append(values)
-            for k, v in values.items():  # baseline fills in once a measure becomes known
-                if math.isnan(self.log.baseline.get(k, math.nan)) and not math.isnan(v):
-                    self.log.baseline[k] = v
+        log = self.log
+        if log is not None:
+            log.t.append(t)
+            log.phases.append(phase)
+            log.values.append(values)
+            if not log.complete:  # baseline fills in once a measure becomes known
+                complete = True
+                base = log.baseline
+                for k, v in values.items():
+                    if math.isnan(base.get(k, math.nan)):
+                        if math.isnan(v):
+                            complete = False
+                        else:
+                            base[k] = v
+                log.complete = complete and bool(values)  # the same measures every frame
         for c in self.frame_checks:
             ok: Optional[bool] = None
             if (active and phase is not None and (not c.during or phase in c.during)

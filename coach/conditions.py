@@ -28,18 +28,25 @@ def _threshold(v: float, above: Optional[float], below: Optional[float]) -> Tri:
     return True
 
 
-def _combine(kind: str, results: list[Tri]) -> Tri:
-    if kind == "all_seen":  # the unknown parts are left out; nothing known -> unknown
-        if any(r is False for r in results):
-            return False
-        return True if any(r is True for r in results) else None
-    if kind == "all":
-        if any(r is False for r in results):
-            return False
-        return None if any(r is None for r in results) else True
-    if any(r is True for r in results):
-        return True
-    return None if any(r is None for r in results) else False
+def _group(kind: str, children: tuple[Condition, ...], values: Mapping[str, float],
+           baseline: Optional[Mapping[str, float]], rep_stat: Optional[Callable[[str, str], float]],
+           phase_duration: Optional[Callable[[str], float]]) -> Tri:
+    """"all": False when a child is False, else unknown when one is, else True; "all_seen": the
+    same with the unknown children left out (unknown only when no child is known); "any": the
+    mirror of "all". Stops at the first child that decides it (evaluation has no side effects)."""
+    decisive = kind == "any"  # "all" and "all_seen": a False decides; "any": a True does
+    unknown = known = False
+    for c in children:
+        r = evaluate(c, values, baseline=baseline, rep_stat=rep_stat, phase_duration=phase_duration)
+        if r is decisive:
+            return decisive
+        if r is None:
+            unknown = True
+        else:
+            known = True
+    if kind == "all_seen":
+        return True if known else None
+    return None if unknown else not decisive
 
 
 def evaluate(cond: Condition, values: Mapping[str, float], *,
@@ -54,8 +61,7 @@ def evaluate(cond: Condition, values: Mapping[str, float], *,
     """
     k = cond.kind
     if k in GROUPS:
-        return _combine(k, [evaluate(c, values, baseline=baseline, rep_stat=rep_stat,
-                                     phase_duration=phase_duration) for c in cond.children])
+        return _group(k, cond.children, values, baseline, rep_stat, phase_duration)
     if k == "threshold":
         return _threshold(values.get(cond.measure, math.nan), cond.above, cond.below)
     if k == "drift":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
-from typing import Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from .attempts import AttemptCounter, Personal
 from .checks import CheckRunner
@@ -21,12 +21,14 @@ from .feedback.reps import RepFeedback
 from .landmarks import INDEX, SIDES, resolve
 from .lifecycle import Lifecycle
 from .measurebank import MeasureBank
+from .measures import Landmarks
 from .monitor import SetupMonitor
 from .reps import RepCounter
 from .rules.schema import Exercise
 from .sides import SideSelector
-from .smoothing import PoseSmoother
+from .smoothing import LandmarkSmoother, PoseSmoother
 from .types import AttemptEnded, Finding, FrameResult, LifecycleEvent, Measures, Pose, RepEvent, Side, View
+from .view import LANDMARKS as VIEW_LANDMARKS
 
 NAN = float("nan")
 
@@ -52,7 +54,7 @@ class _Unit:
         evs = counter.finish(t, stopped) if final else counter.step(t, vals)
         life = self.lifecycle.step(evs, counter.in_rep)
         findings = self.checks.step(t, counter.phase_name, counter.in_rep, vals, life, active=active, view=view)
-        if not any(isinstance(a, AttemptEnded) and a.counted for a in life):
+        if not life or not any(isinstance(a, AttemptEnded) and a.counted for a in life):
             return evs, life, findings
         # a counted rep's end carries the faults its checks saw: one list for praise, the summary
         # and reports (the counter's "cycle" event carries the same list)
@@ -64,11 +66,17 @@ class _Unit:
 
 class Coach:
     def __init__(self, exercise: Exercise, params: PipelineConfig, lang: str = "en",
-                 personal: Optional[Personal] = None):
+                 personal: Optional[Personal] = None, poses: bool = True):
         """params: every stage's settings (coach.config; from calibration/pipeline.toml).
         personal: the member's rest and range for this exercise's [rep.range] measure (from
-        a profile); without it the counter calibrates itself from the first counted reps."""
+        a profile); without it the counter calibrates itself from the first counted reps.
+        poses: each FrameResult carries the smoothed pose, every landmark (what an overlay
+        draws). False, for a replay that keeps only decisions: only the landmarks the rules
+        read are smoothed (coach.smoothing.LandmarkSmoother: the same values, a fraction of
+        the time) and FrameResult.pose is the pose as given; every decision is the same."""
         self.params = params
+        self.poses = poses
+        self.points: Optional[LandmarkSmoother] = None  # with poses=False, made by load()
         self.personal = personal
         self.lang = lang
         self.smoother = PoseSmoother(params.smoothing, min_visibility=exercise.min_visibility)
@@ -108,6 +116,11 @@ class Coach:
             left.peer = right
             right.peer = left
         self.bank = MeasureBank(exercise)
+        if not self.poses:  # the coordinates the measures, the view and the display read
+            pixel = self.bank.pixel_landmarks | self._display_landmarks()
+            world = self.bank.world_landmarks | VIEW_LANDMARKS
+            self.points = (LandmarkSmoother(self.params.smoothing, exercise.min_visibility, pixel, world)
+                           if self.points is None else self.points.widen(pixel, world))
         self.monitor.ex = exercise
         # the [rep.range] counters (rule files without it count with coach.reps.RepCounter)
         self._attempts = [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
@@ -126,11 +139,25 @@ class Coach:
     # ------------------------------------------------------------------ one frame
     def step(self, pose: Optional[Pose], t: float, index: int) -> FrameResult:
         ex = self.ex
-        pose = self.smoother(pose, t)
+        points = self.points
+        if points is None:
+            pose = self.smoother(pose, t)
+            lm = None
+        else:
+            lm = points(pose, t)  # the pose stays as given: its visibilities are what is read
         if ex.side == "auto":
-            self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
-        values = self.bank.measure(pose, t, self._watched())
-        view, view_ok, view_wrong = self.monitor.view(pose, t)
+            if points is None:
+                self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
+            else:
+                self.sides.update_of(None if lm is None else lm.vis, t, self.bank.side_landmarks,
+                                     self.units[None].counter.in_rep)
+        watched = self._watched()
+        if points is None:
+            values = self.bank.measure(pose, t, watched)
+            view, view_ok, view_wrong = self.monitor.view(pose, t)
+        else:
+            values = self.bank.measure_landmarks(lm, t, watched)
+            view, view_ok, view_wrong = self.monitor.view_of(lm, t)
 
         events: list[RepEvent] = []
         lifecycle: list[LifecycleEvent] = []
@@ -140,7 +167,7 @@ class Coach:
             vals = values[key]
             if unit.attempts:
                 unit.counter.view = view  # type: ignore[union-attr]  # by_view measures follow the camera view
-            evs, life, found = unit.step(t, vals, active=active, view=view)
+            evs, life, found = unit.step(t, vals, active, view)
             if key is not None and evs and any(e.kind in ("phase", "rep") for e in evs):
                 self._last_moved = key
             if found:
@@ -149,26 +176,30 @@ class Coach:
                 events.extend(evs)
             if life:
                 lifecycle.extend(life)
-        candidates = self.feedback.candidates(ex, lifecycle, sum(c.dropped for c in self._attempts))
+        dropped = 0
+        for c in self._attempts:
+            dropped += c.dropped
+        candidates = self.feedback.candidates(ex, lifecycle, dropped)
         if findings:
             candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s)
                            for f in findings]
         candidates += self.monitor.candidates(pose, t, view_wrong, self._cannot_count(t),
-                                              None if ex.side in ("both", "alternate") else self._watched())
+                                              None if ex.side in ("both", "alternate") else watched)
         # order: severity first (policy), then rule-file order: findings keep check order
         new_cue = self.policy.step(t, candidates) if candidates else None
 
         active_key = self._active_unit_key()
         counter = self.units[active_key].counter
         hold_target = counter.hold_target
-        return FrameResult(
-            t=t, index=index, pose=pose, measures=Measures(t, _flatten(values)),
+        return _frame_result(
+            t=t, index=index, pose=pose, measures=_measures(t, _flatten(values)),
             events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),
             reps=self.total_reps, reps_by_side=self.reps_by_side, phase=counter.phase_name,
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
-            display_measure=self._display(pose, values[active_key], active_key), notice=self.notice,
+            display_measure=(self._display(pose, values[active_key], active_key) if points is None
+                             else self._display_of(lm, values[active_key], active_key)), notice=self.notice,
             progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None,
             lifecycle=tuple(lifecycle))
 
@@ -196,14 +227,48 @@ class Coach:
     def _cannot_count(self, t: float) -> bool:
         """Every counter's gate has been false for the view's wrong_for_s: nothing can count here."""
         counters = self._attempts
-        return bool(counters) and all(c.gated_since is not None and t - c.gated_since >= self.monitor.wrong_for_s
-                                      for c in counters)
+        if not counters:
+            return False
+        wrong_for_s = self.monitor.wrong_for_s
+        for c in counters:
+            if c.gated_since is None or not t - c.gated_since >= wrong_for_s:
+                return False
+        return True
 
     def _display(self, pose: Optional[Pose], vals: dict[str, float],
                  side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
         """(measure name, value in its unit, pixel xy of its joint, unit) for the screen, or None."""
+        if pose is None:
+            return None
+        at = self._display_joint(vals, side)
+        if at is None:
+            return None
+        xy = pose.image_xy[at[0]].tolist()
+        return (self.ex.display, float(vals[self.ex.display]), (xy[0], xy[1]), at[1])
+
+    def _display_of(self, lm: Optional[Landmarks], vals: dict[str, float],
+                    side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
+        """_display() of a frame's landmarks as plain floats (the landmark smoother's)."""
+        if lm is None:
+            return None
+        at = self._display_joint(vals, side)
+        if at is None:
+            return None
+        xy = lm.pixel[at[0]]
+        return (self.ex.display, float(vals[self.ex.display]), (xy[0], xy[1]), at[1])
+
+    def _display_landmarks(self) -> frozenset[int]:
+        """The landmarks whose pixels _display reads, either side (indices)."""
+        spec = self.ex.measures.get(self.ex.display)
+        if spec is None or not spec.landmarks:
+            return frozenset()
+        return frozenset(INDEX[resolve(spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0], s)]
+                         for s in SIDES)
+
+    def _display_joint(self, vals: dict[str, float], side: Optional[Side]) -> Optional[tuple[int, str]]:
+        """(landmark index, unit) of the displayed measure's joint, None when nothing is shown."""
         name = self.ex.display
-        if pose is None or math.isnan(vals.get(name, NAN)):
+        if math.isnan(vals.get(name, NAN)):
             return None
         mode = self.ex.side
         s = side or self.auto_side or (mode if mode in SIDES else "left")
@@ -211,11 +276,7 @@ class Coach:
             spec = self.ex.measures.get(name)
             self._display_at[s] = None if spec is None or not spec.landmarks else (
                 INDEX[resolve(spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0], s)], spec.unit)
-        at = self._display_at[s]
-        if at is None:
-            return None
-        xy = pose.image_xy[at[0]].tolist()
-        return (name, float(vals[name]), (xy[0], xy[1]), at[1])
+        return self._display_at[s]
 
     # ------------------------------------------------------------------ totals
     @property
@@ -226,13 +287,47 @@ class Coach:
 
     @property
     def total_reps(self) -> int:
-        return sum(u.counter.count + self.count_offset.get(k, 0) for k, u in self.units.items())
+        total = 0
+        for k, u in self.units.items():
+            total += u.counter.count + self.count_offset.get(k, 0)
+        return total
+
+
+_new = object.__new__
+
+
+def _measures(t: float, values: dict[str, float]) -> Measures:
+    """Measures(t, values), set at once as _frame_result does."""
+    m = _new(Measures)
+    m.__dict__.update(t=t, values=values)
+    return m
+
+
+def _frame_result(**fields: Any) -> FrameResult:
+    """FrameResult(**fields), every field given: the same frozen object, its attributes set
+    at once rather than one object.__setattr__ each as the dataclass's __init__ does (half
+    the cost; it is made every frame)."""
+    r = _new(FrameResult)
+    r.__dict__.update(fields)
+    return r
+
+
+_SIDED_NAMES: dict[tuple[str, str], str] = {}  # (measure, side) -> "measure@side", made once
 
 
 def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]:
     if None in values:
         return dict(values[None])
-    return {f"{k}@{s}": v for s, vals in values.items() if s is not None for k, v in vals.items()}
+    names = _SIDED_NAMES
+    out = {}
+    for s, vals in values.items():
+        if s is not None:
+            for k, v in vals.items():
+                key = names.get((k, s))
+                if key is None:
+                    key = names[(k, s)] = f"{k}@{s}"
+                out[key] = v
+    return out
 
 
 def replay(exercise: Exercise, poses: Sequence[Optional[Pose]], params: Optional[PipelineConfig] = None, *,

@@ -9,7 +9,6 @@ unknown when the source is unknown now or was never known in the window).
 """
 from __future__ import annotations
 
-import math
 from collections import deque
 from typing import Optional
 
@@ -40,6 +39,15 @@ class MeasureBank:
                               for n, m in exercise.measures.items() if m.kind not in DERIVED_KINDS]
                           for s in (None, *SIDES)}
         self._nan = {n: NAN for n, _ in self._compiled[None]}
+        # the landmarks (indices) whose pixel / world coordinates a measure reads on either
+        # side, its normaliser's included (only distances and offsets are normalised; every
+        # measure reads the normaliser's visibilities, which are not smoothed)
+        read = {space: frozenset(INDEX[resolve(lm, s)] for m in exercise.measures.values()
+                                 if m.kind not in DERIVED_KINDS and (m.space == "pixel") == (space == "pixel")
+                                 for s in SIDES for lm in m.landmarks + (M.NORMALISERS[m.normalize][0]
+                                                                          if m.kind in M.NORMALISED else ()))
+                for space in ("pixel", "world")}
+        self.pixel_landmarks, self.world_landmarks = read["pixel"], read["world"]
         self._left_right = [(n, m.of) for n, m in exercise.measures.items() if m.kind == "left_right"]
         self._speeds = [(n, m) for n, m in exercise.measures.items() if m.kind == "speed"]
         # (unit key, measure) -> recent (t, value), for speeds
@@ -47,8 +55,12 @@ class MeasureBank:
 
     def measure(self, pose: Optional[Pose], t: float, watched: Side) -> Values:
         """Values per unit at ``t`` (s); watched: the side measured when only one is."""
+        return self.measure_landmarks(None if pose is None else M.Landmarks.of(pose), t, watched)
+
+    def measure_landmarks(self, lm: Optional[M.Landmarks], t: float, watched: Side) -> Values:
+        """measure() of a frame's landmarks as plain floats (None: no pose); those not in
+        ``landmarks`` may be unknown."""
         mode = self.ex.side
-        lm = None if pose is None else M.Landmarks(pose)
         if not self.sided:
             base = self._values(lm, None)
             per_side = {"left": base, "right": base}
@@ -86,13 +98,18 @@ class MeasureBank:
     def _add_speeds(self, out: Values, t: float) -> None:
         for name, spec in self._speeds:
             for key, vals in out.items():
-                h = self._history.setdefault((key, name), deque())
+                h = self._history.get((key, name))
+                if h is None:
+                    h = self._history[(key, name)] = deque()
                 v = vals.get(spec.of, NAN)
                 h.append((t, v))
                 while h and t - h[0][0] > spec.over_s:
                     h.popleft()
-                old = next(((t0, v0) for t0, v0 in h if not math.isnan(v0)), None)
-                if math.isnan(v) or old is None or t - old[0] < spec.over_s / 2:
+                if v != v:  # unknown now
                     vals[name] = NAN
-                else:
-                    vals[name] = abs(v - old[1]) / (t - old[0])
+                    continue
+                for old in h:  # the oldest known (t, value) in the window (there is one: v's)
+                    if old[1] == old[1]:
+                        break
+                t0, v0 = old
+                vals[name] = NAN if t - t0 < spec.over_s / 2 else abs(v - v0) / (t - t0)

@@ -86,6 +86,7 @@ NORMALISERS: dict[str, tuple[tuple[str, ...], Callable[[np.ndarray], float]]] = 
 }
 
 AXES = ("up", "right", "toward_camera")
+NORMALISED = ("distance", "offset")  # the measure kinds divided by their normaliser
 
 
 def offset(a: np.ndarray, b: np.ndarray, axis: str) -> float:
@@ -135,17 +136,47 @@ def _joint_angle_scalar(a: list, b: list, c: list) -> float:
     return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
 
 
+def _joint_angle_floats(a: list[float], b: list[float], c: list[float]) -> float:
+    """_joint_angle_scalar written out for 2 or 3 coordinates, bit for bit: Python 3.11's sum()
+    adds left to right from 0, so a sum of squares is (0.0 + x*x) + y*y [+ z*z]
+    (tests/test_engine_landmarks.py checks it against _joint_angle_scalar, which the reference
+    engine uses)."""
+    ux, uy, vx, vy = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
+    if len(b) == 3:
+        uz, vz = a[2] - b[2], c[2] - b[2]
+        nu = math.sqrt(0.0 + ux * ux + uy * uy + uz * uz)
+        nv = math.sqrt(0.0 + vx * vx + vy * vy + vz * vz)
+        dot = 0.0 + ux * vx + uy * vy + uz * vz
+    else:
+        nu = math.sqrt(0.0 + ux * ux + uy * uy)
+        nv = math.sqrt(0.0 + vx * vx + vy * vy)
+        dot = 0.0 + ux * vx + uy * vy
+    if nu == 0.0 or nv == 0.0 or not (math.isfinite(nu) and math.isfinite(nv)):
+        return NAN
+    cos = dot / (nu * nv)
+    cos = cos if cos > -1.0 else -1.0  # min(1.0, max(-1.0, cos)), NaN -> -1.0 as max() gives
+    return math.degrees(math.acos(cos if cos < 1.0 else 1.0))
+
+
 class Landmarks:
     """One pose's landmarks as plain Python floats, made once a frame for the measures (list
     indexing and float arithmetic cost a fraction of numpy's per-call overhead on 2-3 numbers).
     vis: 33 visibilities; pixel: 33 [x, y]; world: 33 [x, y, z] or None."""
 
-    __slots__ = ("vis", "pixel", "world")
+    __slots__ = ("vis", "pixel", "world", "scales")
 
-    def __init__(self, pose: Pose):
-        self.vis: list[float] = pose.visibility.tolist()
-        self.pixel: list[list[float]] = pose.image_xy.tolist()
-        self.world: Optional[list[list[float]]] = None if pose.world_xyz is None else pose.world_xyz.tolist()
+    def __init__(self, vis: list[float], pixel: list[list[float]], world: Optional[list[list[float]]]):
+        self.vis = vis
+        self.pixel = pixel
+        self.world = world
+        # (normaliser, world?) -> its length this frame: several measures divide by the torso
+        self.scales: dict[tuple[str, bool], float] = {}
+
+    @classmethod
+    def of(cls, pose: Pose) -> Landmarks:
+        """Every landmark of ``pose`` (coach.smoothing.LandmarkSmoother makes them for a few)."""
+        return cls(pose.visibility.tolist(), pose.image_xy.tolist(),
+                   None if pose.world_xyz is None else pose.world_xyz.tolist())
 
 
 def _norm(d: list[float]) -> float:
@@ -158,21 +189,32 @@ def _norm(d: list[float]) -> float:
 
 
 def _distance_scalar(a: list[float], b: list[float]) -> float:
-    return _norm([x - y for x, y in zip(a, b)])
+    """distance() of two points of 2 or 3 coordinates, bit for bit (see _norm)."""
+    dx, dy = a[0] - b[0], a[1] - b[1]
+    if len(a) == 3:
+        dz = a[2] - b[2]
+        return math.sqrt(0.0 + dx * dx + dy * dy + dz * dz)
+    return math.sqrt(0.0 + dx * dx + dy * dy)
 
 
 def _inclination_scalar(p_from: list[float], p_to: list[float], reference: str) -> float:
     """inclination() on plain floats, bit for bit: the arc cosine stays numpy's (its SIMD
     arccos and the C library's acos differ in the last bit for about a third of inputs)."""
-    d = [x - y for x, y in zip(p_to, p_from)]
-    n = _norm(d)
-    num = -d[1]  # d . up, up = (0, -1[, 0])
+    dx, dy = p_to[0] - p_from[0], p_to[1] - p_from[1]
+    if len(p_to) == 3:
+        dz = p_to[2] - p_from[2]
+        n = math.sqrt(0.0 + dx * dx + dy * dy + dz * dz)  # _norm, written out
+    else:
+        n = math.sqrt(0.0 + dx * dx + dy * dy)
+    num = -dy  # d . up, up = (0, -1[, 0])
     if n == 0.0:
         cos = NAN if num == 0.0 or num != num else (1.0 if num > 0 else -1.0)
     elif n != n:
         cos = NAN
     else:
-        cos = min(1.0, max(-1.0, num / n))
+        cos = num / n
+        cos = cos if cos > -1.0 else -1.0  # min(1.0, max(-1.0, cos)), NaN -> -1.0 as max() gives
+        cos = cos if cos < 1.0 else 1.0
     from_vertical = math.degrees(float(np.arccos(cos)))
     if reference == "vertical":
         return from_vertical
@@ -206,7 +248,8 @@ def compile_measure(spec, side: Optional[str], min_visibility: float) -> Callabl
     thr = spec.min_visibility or min_visibility
     idx = tuple(INDEX[n] for n in names)
     kind, world = spec.kind, spec.space != "pixel"
-    norm = _SCALAR_NORMALISERS[spec.normalize] if kind in ("distance", "offset") else None
+    norm = _SCALAR_NORMALISERS[spec.normalize] if kind in NORMALISED else None
+    scale_key = (spec.normalize, world)
     reference, axis = spec.reference, spec.axis
 
     def value(lm: Landmarks) -> float:
@@ -218,7 +261,7 @@ def compile_measure(spec, side: Optional[str], min_visibility: float) -> Callabl
         if pts is None:
             return NAN
         if kind == "joint":
-            v = _joint_angle_scalar(pts[idx[0]], pts[idx[1]], pts[idx[2]])
+            v = _joint_angle_floats(pts[idx[0]], pts[idx[1]], pts[idx[2]])
         elif kind == "inclination":
             v = _inclination_scalar(pts[idx[0]], pts[idx[1]], reference)
         elif kind == "distance":
@@ -231,7 +274,9 @@ def compile_measure(spec, side: Optional[str], min_visibility: float) -> Callabl
         else:  # pragma: no cover - the loader admits only the kinds above
             raise ValueError(kind)
         if norm is not None:
-            scale = norm(pts)
+            scale = lm.scales.get(scale_key)  # once a frame: the same points give the same length
+            if scale is None:
+                scale = lm.scales[scale_key] = norm(pts)
             v = v / scale if scale > 1e-9 else NAN
         return v if math.isfinite(v) else NAN
 
@@ -248,4 +293,4 @@ def evaluate(spec, pose: Optional[Pose], side: Optional[str], min_visibility: fl
     """
     if pose is None or spec.kind in ("left_right", "speed"):
         return NAN
-    return compile_measure(spec, side, min_visibility)(Landmarks(pose))
+    return compile_measure(spec, side, min_visibility)(Landmarks.of(pose))

@@ -14,10 +14,11 @@ from typing import Callable, Mapping, Optional
 from .config import SetupConfig, ViewConfig
 from .feedback.policy import Candidate
 from .landmarks import INDEX, SIDES, resolve
+from .measures import Landmarks
 from .messages import message, parts_text, views_text
 from .rules.schema import Exercise
 from .types import Pose, Side, View
-from .view import ViewTracker
+from .view import ViewTracker, classify, yaw_of
 
 
 class SetupMonitor:
@@ -40,7 +41,16 @@ class SetupMonitor:
     def view(self, pose: Optional[Pose], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         """(view, view_ok, view_wrong) at ``t``: the majority view (None unknown), whether the
         rule file lists it (None unknown), and whether it has been wrong for wrong_for_s."""
-        view = self.tracker.update(pose, t)
+        return self._judge(self.tracker.update(pose, t), t)
+
+    def view_of(self, lm: Optional[Landmarks], t: float) -> tuple[Optional[View], Optional[bool], bool]:
+        """view() of a frame's landmarks as plain floats (coach.smoothing.LandmarkSmoother's;
+        None: no pose)."""
+        tracker = self.tracker
+        return self._judge(tracker.observe(None if lm is None else classify(yaw_of(lm.vis, lm.world),
+                                                                             tracker.config), t), t)
+
+    def _judge(self, view: Optional[View], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         ok = None if view is None else view in self.ex.views
         if ok is False:
             self._wrong_since = t if self._wrong_since is None else self._wrong_since
@@ -53,6 +63,16 @@ class SetupMonitor:
         """Set-up cues at ``t``. cannot_count: every counter's gate is false in this view;
         watched: the side watched when the exercise uses one side (None otherwise)."""
         ex = self.ex
+        if not view_wrong and pose is not None and self._options_for[0] is ex and self._options_for[1] == watched:
+            # the usual frame, said quickly: an option wholly in view means nothing to say
+            seen = pose.visibility
+            for option in self._options:
+                for _, i in option:
+                    if seen[i] < ex.min_visibility:
+                        break
+                else:
+                    self._missing_since = None
+                    return []
         cd = self.cooldown_s
 
         def views(lang: str) -> dict[str, str]:

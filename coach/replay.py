@@ -28,7 +28,7 @@ from .config import PipelineConfig
 from .library import pipeline_params
 from .rules.schema import Exercise
 from .summary import Attempt, CueRecord, Summary
-from .types import Cue, FrameResult, RepEvent
+from .types import Cue, FrameResult, Pose, RepEvent
 
 # Two cues of the same check within this many seconds of each other, one before and one after an
 # edit, are the same cue (an edit moves a cue a few frames). Raise if moved cues show up as
@@ -85,20 +85,27 @@ def replay(rec, exercise: Exercise, params: Optional[PipelineConfig] = None, *, 
     from .runner import recorded_stop, recording_items
     return replay_items(recording_items(rec), exercise, params, fps=rec.fps, lang=lang, personal=personal,
                         trace=trace, source_name=source_name or rec.meta.get("source", ""),
-                        stopped=recorded_stop(rec))
+                        stopped=recorded_stop(rec), poses=rec.poses)
 
 
 def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[PipelineConfig] = None, *,
                  fps: Optional[float], lang: str = "en", personal: Optional[Personal] = None, trace: bool = False,
-                 source_name: str = "", stopped: Optional[bool] = None) -> ReplayResult:
+                 source_name: str = "", stopped: Optional[bool] = None,
+                 poses: Optional[Sequence[Optional[Pose]]] = None) -> ReplayResult:
     """Re-run a stream of runner.Items (times in s, e.g. one set of a stored session on the
     session's clock) through a fresh runner.Session, as :func:`replay` does for a recording.
     ``fps``: what the live session was given (None for a routine's sets, which are timed by
-    their frames); ``stopped``: how the recorded session ended (runner.Session.end_stopped)."""
+    their frames); ``stopped``: how the recorded session ended (runner.Session.end_stopped);
+    ``poses``: the items' poses when known up front (a recording's), converted for the
+    smoother a block at a time (coach.smoothing.LandmarkSmoother.prepare; the same results)."""
     from .runner import Session
     params = params or pipeline_params()
-    session = Session(exercise, params, lang=lang, fps=fps, source_name=source_name, personal=personal)
+    # nothing here draws a pose: only the landmarks the rules read are smoothed (same decisions)
+    session = Session(exercise, params, lang=lang, fps=fps, source_name=source_name, personal=personal,
+                      poses=False)
     session.end_stopped = stopped
+    if poses is not None and session.coach.points is not None:
+        session.coach.points.prepare(poses)
     events: list[RepEvent] = []
     cues: list[Cue] = []
     tr = _TraceSink(session) if trace else None

@@ -107,9 +107,10 @@ class LatencySink:
 def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
     """Replay a pose.recording.Recording (exact timestamps); optional blank canvas images."""
     w, h = rec.image_size
-    idx = rec.indices if rec.indices is not None else range(len(rec.poses))
-    for t, i, pose in zip(rec.times, idx, rec.poses):
-        yield Item(float(t), int(i), np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
+    idx = np.asarray(rec.indices).tolist() if rec.indices is not None else range(len(rec.poses))
+    # tolist: Python floats and ints, as float() and int() of each would give
+    for t, i, pose in zip(np.asarray(rec.times, np.float64).tolist(), idx, rec.poses):
+        yield Item(t, i, np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
 
 
 class RuleWatcher:
@@ -168,8 +169,10 @@ class Session:
     """One exercise on one pose stream."""
 
     def __init__(self, exercise: Exercise, params: PipelineConfig, *, lang: str = "en", fps: Optional[float] = None,
-                 source_name: str = "", watch_rules: bool = False, personal=None):
-        self.coach = Coach(exercise, params, lang=lang, personal=personal)
+                 source_name: str = "", watch_rules: bool = False, personal=None, poses: bool = True):
+        """poses: the FrameResults carry the smoothed pose (sinks that draw need it); False for
+        a replay that keeps only decisions (coach.engine.Coach: the same decisions, faster)."""
+        self.coach = Coach(exercise, params, lang=lang, personal=personal, poses=poses)
         self.summary = SummaryBuilder(exercise, fps, lang=lang, source=source_name)
         self.watcher = RuleWatcher(exercise.path) if watch_rules and exercise.path else None
         self.lang = lang
@@ -216,9 +219,10 @@ class Session:
         last: Optional[Item] = None
         ended = False  # the source ran out (not stopped by a sink, a signal or the member)
         it = iter(items)
+        waiting, working = SHUTDOWN.in_phase("waiting"), SHUTDOWN.in_phase("working")  # entered every frame
         try:
             while True:
-                with SHUTDOWN.in_phase("waiting"):
+                with waiting:
                     item = next(it, None)
                 if item is None:
                     ended = True
@@ -230,7 +234,7 @@ class Session:
                         interrupted = SHUTDOWN.requested
                         break
                     continue
-                with SHUTDOWN.in_phase("working"):
+                with working:
                     last = item
                     if self.watcher is not None:
                         new = self.watcher.poll()

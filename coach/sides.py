@@ -11,6 +11,7 @@ import math
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .config import SideConfig
 from .types import Pose, Side
@@ -27,10 +28,16 @@ class SideSelector:
                in_rep: bool) -> Optional[Side]:
         """The watched side after this frame at ``t`` (s). landmarks: side -> landmark indices
         the exercise measures on that side; in_rep: a rep is under way (no switch then)."""
+        return self.update_of(None if pose is None else pose.visibility, t, landmarks, in_rep)
+
+    def update_of(self, vis: Optional[NDArray[np.float64] | Sequence[float]], t: float,
+                  landmarks: Mapping[Side, Sequence[int]], in_rep: bool) -> Optional[Side]:
+        """update() of a frame's 33 visibilities (an array, or coach.measures.Landmarks' list;
+        None: no pose)."""
         last, self._last_t = self._last_t, t
-        if pose is None or not any(landmarks.values()):
+        if vis is None or not any(landmarks.values()):
             return self.side
-        d = _mean_visibility(pose, landmarks["left"]) - _mean_visibility(pose, landmarks["right"])
+        d = _mean_of(vis, landmarks["left"]) - _mean_of(vis, landmarks["right"])
         if self.side is None:
             self._ema = d
             self.side = "left" if d >= 0 else "right"
@@ -50,13 +57,21 @@ class SideSelector:
 def _mean_visibility(pose: Pose, idx: Sequence[int]) -> float:
     """np.mean(pose.visibility[idx]), bit for bit: numpy adds fewer than 8 numbers left to right
     from 0.0 (more in blocks of 8: left to numpy then)."""
+    return _mean_of(pose.visibility, idx)
+
+
+def _mean_of(vis: NDArray[np.float64] | Sequence[float], idx: Sequence[int]) -> float:
+    """_mean_visibility of visibilities as an array or a list of floats."""
     n = len(idx)
     if n == 0:
         return math.nan  # as np.mean of nothing (without its warning)
     if n >= 8:
-        return float(np.add.reduce(pose.visibility[list(idx)])) / n
-    vis = pose.visibility
+        return float(np.add.reduce(np.asarray(vis, np.float64)[list(idx)])) / n
     s = 0.0
-    for i in idx:
-        s += float(vis[i])
+    if isinstance(vis, list):
+        for i in idx:
+            s += vis[i]
+    else:
+        for i in idx:
+            s += float(vis[i])
     return s / n

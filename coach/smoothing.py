@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
 from .landmarks import N_LANDMARKS
+from .measures import Landmarks
 from .types import Pose
 
 
@@ -172,3 +173,212 @@ class PoseSmoother:
             self._t_w = t
         return Pose(pose.t, pose.index, outs[0] * h, outs[1] if w is not None else None, pose.visibility,
                     pose.presence, pose.image_size)
+
+
+def _filter(p: OneEuroParams, dt: Optional[float], xs: list[float], valid: list[bool], prev_x: list[float],
+            prev_ok: list[bool], prev_dx: list[float]) -> tuple[list[float], list[float]]:
+    """_step on plain floats: (output, speed estimate) of numbers ``xs`` (``valid``: known)
+    ``dt`` s after the state ``prev_*`` (None: a fresh start). Per number, the same IEEE
+    operations in the same order as the whole-array version (so the same bits), and the same
+    fresh starts and pass-throughs."""
+    if dt is None or not 0 < dt <= p.max_gap_s:  # a fresh start
+        return xs, [0.0] * len(xs)
+    a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
+    b_d = 1 - a_d
+    beta, min_cutoff = p.beta, p.min_cutoff_hz
+    out: list[float] = []
+    dxs: list[float] = []
+    for x, ok, px, pok, pdx in zip(xs, valid, prev_x, prev_ok, prev_dx):
+        if ok and pok:  # known now and on the previous sample
+            d = (x - px) / dt * a_d + b_d * pdx
+            # cutoff > 0 (min_cutoff_hz > 0, beta >= 0, checked when made): no division by 0
+            a = 1.0 / (1.0 / ((abs(d) * beta + min_cutoff) * _K) / dt + 1.0)
+            out.append((1.0 - a) * px + a * x)
+            dxs.append(d)
+        else:  # unknown now (passed through), or known again (restarted)
+            out.append(x)
+            dxs.append(0.0)
+    return out, dxs
+
+
+# Poses a prepared stream converts at a time (LandmarkSmoother.prepare): larger blocks cost
+# fewer numpy calls a frame but hold more converted numbers (~100 floats a pose). Raise for
+# faster replays of long recordings, lower to hold less.
+PREPARE_BLOCK = 256
+
+# A pose's numbers for the landmark smoother: (visibilities (33), image height (px), the chosen
+# numbers (pixel x/h, y/h then world x, y, z), whether each is known, whether it has world
+# landmarks)
+_Numbers = tuple[list[float], float, list[float], list[bool], bool]
+
+
+class LandmarkSmoother:
+    """PoseSmoother's filter on chosen landmarks only, in plain Python floats, giving the
+    frame's :class:`coach.measures.Landmarks` (what the measures, the view and the display
+    read) instead of a Pose.
+
+    pixel / world: the landmarks (indices) whose pixel / world coordinates are read. The
+    filter is element-wise, so those get exactly PoseSmoother's values, bit for bit
+    (tests/test_engine_landmarks.py), with the same pixel / world timing (a pose without world
+    landmarks leaves the world filter as it was). A replay's rule file reads a few landmarks
+    in one space or two: filtering those 20-40 numbers in floats costs less than one pass of
+    whole-array numpy over all 165 and the Pose made from it. Coordinates not chosen read as
+    NaN (unknown); visibilities are the pose's own, all 33.
+
+    The state is one list of numbers: x/h, y/h of each pixel landmark, then x, y, z (m) of
+    each world landmark, in order, filtered in one pass while the two arrive together.
+    """
+
+    def __init__(self, params: OneEuroParams = OneEuroParams(), min_visibility: float = 0.5,
+                 pixel: Iterable[int] = (), world: Iterable[int] = ()):
+        if not (params.min_cutoff_hz > 0 and params.beta >= 0):  # as calibration/pipeline.toml's ranges
+            raise ValueError("the landmark smoother needs min_cutoff_hz > 0 and beta >= 0")
+        self.params = params
+        self.min_visibility = min_visibility
+        self.pixel: tuple[int, ...] = tuple(sorted(set(pixel)))
+        self.world: tuple[int, ...] = tuple(sorted(set(world)))
+        self._n_px = 2 * len(self.pixel)  # the pixel numbers come first in the state
+        n = self._n_px + 3 * len(self.world)
+        self._x: list[float] = [math.nan] * n  # last output
+        self._ok: list[bool] = [False] * n  # where it was known
+        self._dx: list[float] = [0.0] * n  # last speed estimate (0 where restarted)
+        self._t_px: Optional[float] = None  # when the pixel / world numbers were last filtered (s)
+        self._t_w: Optional[float] = None
+        self._pixel_rows = np.array(self.pixel, np.intp)  # for numpy indexing (prepare)
+        self._world_rows = np.array(self.world, np.intp)
+        self._nan_px = [[math.nan] * 2] * N_LANDMARKS  # a landmark not chosen: unknown
+        self._nan_w = [[math.nan] * 3] * N_LANDMARKS
+        # a stream given up front (prepare): its poses, id(pose) -> place, one converted block
+        self._stream: Sequence[Optional[Pose]] = ()
+        self._where: dict[int, int] = {}
+        self._block: tuple[int, list[Optional[_Numbers]]] = (-1, [])
+
+    def prepare(self, poses: Sequence[Optional[Pose]]) -> None:
+        """A stream whose poses are all known (a recording being replayed): their chosen
+        numbers are then converted to floats PREPARE_BLOCK poses at a time, one numpy pass for
+        them all, rather than the whole pose once a frame. The same numbers: __call__ uses them
+        only for these very Pose objects, in any order; other poses are converted as they come.
+        The poses' arrays must not be changed in place afterwards (a recording's never are)."""
+        self._stream = poses
+        self._where = {id(p): k for k, p in enumerate(poses) if p is not None}
+        self._block = (-1, [])
+
+    def _prepared(self, pose: Pose) -> Optional[_Numbers]:
+        k = self._where.get(id(pose))
+        if k is None or self._stream[k] is not pose:
+            return None
+        b, numbers = self._block
+        if b != k // PREPARE_BLOCK:
+            b = k // PREPARE_BLOCK
+            numbers = self._convert(self._stream[b * PREPARE_BLOCK:(b + 1) * PREPARE_BLOCK])
+            self._block = (b, numbers)
+        return numbers[k - b * PREPARE_BLOCK]
+
+    def _convert(self, poses: Sequence[Optional[Pose]]) -> list[Optional[_Numbers]]:
+        """_Numbers of every pose (None for no pose), as __call__ would make them one by one:
+        the pixels divided by the image height, known where visible enough and finite."""
+        seen = [p for p in poses if p is not None]
+        if not seen:
+            return [None] * len(poses)
+        n = len(seen)
+        vis = np.array([p.visibility for p in seen])
+        h = np.array([float(p.image_size[1]) or 1.0 for p in seen])
+        ok = vis >= self.min_visibility
+        xs = np.array([p.image_xy for p in seen])[:, self._pixel_rows] / h[:, None, None]
+        has_w = [p.world_xyz is not None for p in seen]
+        zeros = np.zeros((N_LANDMARKS, 3))  # a pose without world landmarks: its numbers are cut off below
+        w = np.array([zeros if p.world_xyz is None else p.world_xyz for p in seen])[:, self._world_rows]
+        numbers = np.concatenate((xs.reshape(n, -1), w.reshape(n, -1)), axis=1)
+        known = np.concatenate(((ok[:, self._pixel_rows, None] & np.isfinite(xs)).reshape(n, -1),
+                                (ok[:, self._world_rows, None] & np.isfinite(w)).reshape(n, -1)), axis=1)
+        n_px = self._n_px
+        made = iter([(v, hh, x if hw else x[:n_px], k if hw else k[:n_px], hw) for v, hh, x, k, hw in
+                     zip(vis.tolist(), h.tolist(), numbers.tolist(), known.tolist(), has_w)])
+        return [None if p is None else next(made) for p in poses]
+
+    def _numbers(self, pose: Pose) -> _Numbers:
+        """(visibilities, image height, the chosen numbers, whether each is known, whether the
+        pose has world landmarks) of one pose: pixel x/h, y/h then world x, y, z, in order."""
+        vis: list[float] = pose.visibility.tolist()
+        thr = self.min_visibility
+        isfinite = math.isfinite
+        h = float(pose.image_size[1]) or 1.0
+        xs: list[float] = []
+        valid: list[bool] = []
+        if self.pixel:
+            xy = pose.image_xy.tolist()
+            for i in self.pixel:  # in image heights, as PoseSmoother filters them
+                ok = vis[i] >= thr
+                x, y = xy[i]
+                x /= h
+                y /= h
+                xs += (x, y)
+                valid += (ok and isfinite(x), ok and isfinite(y))
+        world = pose.world_xyz
+        has_world = world is not None
+        if world is not None and self.world:
+            w = world.tolist()
+            for i in self.world:
+                ok = vis[i] >= thr
+                c = w[i]
+                xs += c
+                valid += (ok and isfinite(c[0]), ok and isfinite(c[1]), ok and isfinite(c[2]))
+        return vis, h, xs, valid, has_world
+
+    def _at(self) -> dict[tuple[str, int], int]:
+        """(space, landmark) -> where its first number sits in the state."""
+        at = {("pixel", i): 2 * k for k, i in enumerate(self.pixel)}
+        at.update({("world", i): self._n_px + 3 * k for k, i in enumerate(self.world)})
+        return at
+
+    def widen(self, pixel: Iterable[int], world: Iterable[int]) -> LandmarkSmoother:
+        """A smoother over these landmarks too (rules reloaded): the ones already chosen keep
+        their state; the new ones start as if they had just come into view."""
+        new = LandmarkSmoother(self.params, self.min_visibility, set(self.pixel) | set(pixel),
+                               set(self.world) | set(world))
+        new._t_px, new._t_w = self._t_px, self._t_w
+        was = self._at()
+        for key, k in new._at().items():
+            if key in was:
+                j, d = was[key], 2 if key[0] == "pixel" else 3
+                new._x[k:k + d] = self._x[j:j + d]
+                new._ok[k:k + d] = self._ok[j:j + d]
+                new._dx[k:k + d] = self._dx[j:j + d]
+        return new
+
+    def __call__(self, pose: Optional[Pose], t: float) -> Optional[Landmarks]:
+        if pose is None:
+            return None  # missing stays missing; the time gap resets the state on return
+        vis, h, xs, valid, has_world = self._prepared(pose) or self._numbers(pose)
+        n_px = self._n_px
+        p = self.params
+        last = self._t_px
+        if has_world and last == self._t_w:  # together: one pass, one time
+            out, dx = _filter(p, None if last is None else t - last, xs, valid, self._x, self._ok, self._dx)
+            self._x, self._ok, self._dx = out, valid, dx
+            self._t_px = self._t_w = t
+        else:  # apart (no world landmarks now, or the first with them again): each its own time
+            x, ok, dx = self._x.copy(), self._ok.copy(), self._dx.copy()
+            px_out, dx[:n_px] = _filter(p, None if last is None else t - last, xs[:n_px], valid[:n_px],
+                                        x[:n_px], ok[:n_px], dx[:n_px])
+            x[:n_px], ok[:n_px] = px_out, valid[:n_px]
+            self._t_px = t
+            if has_world:
+                last = self._t_w
+                w_out, dx[n_px:] = _filter(p, None if last is None else t - last, xs[n_px:], valid[n_px:],
+                                           x[n_px:], ok[n_px:], dx[n_px:])
+                x[n_px:], ok[n_px:] = w_out, valid[n_px:]
+                self._t_w = t
+            self._x, self._ok, self._dx = x, ok, dx
+            out = x
+        pixel = self._nan_px.copy()
+        for k, i in enumerate(self.pixel):
+            pixel[i] = [out[2 * k] * h, out[2 * k + 1] * h]
+        if not has_world:
+            return Landmarks(vis, pixel, None)
+        world = self._nan_w.copy()
+        k = n_px
+        for i in self.world:
+            world[i] = out[k:k + 3]
+            k += 3
+        return Landmarks(vis, pixel, world)

@@ -272,11 +272,13 @@ class SummaryBuilder:
         self.last = r
         if r.view:
             self.views[r.view] += 1
-        now_faulty = {(f.check_id, f.side) for f in r.findings}
-        for key in now_faulty - self._faulty:
-            self.fault_episodes[key[0]] += 1
-        self._faulty = now_faulty
-        self._lifecycle(r)
+        if r.findings or self._faulty:
+            now_faulty = {(f.check_id, f.side) for f in r.findings}
+            for key in now_faulty - self._faulty:
+                self.fault_episodes[key[0]] += 1
+            self._faulty = now_faulty
+        if r.lifecycle:
+            self._lifecycle(r)
         if r.new_cue is not None:
             self.cues.append(CueRecord(round(r.new_cue.t, 3), r.new_cue.source, r.new_cue.severity, r.new_cue.text))
 

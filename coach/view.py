@@ -17,6 +17,7 @@ from .types import Pose, View
 
 _PAIRS = (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"))
 _PAIR_INDEX = tuple((INDEX[a], INDEX[b]) for a, b in _PAIRS)
+LANDMARKS = frozenset(i for pair in _PAIR_INDEX for i in pair)  # the landmarks the view reads
 
 
 def body_yaw(pose: Pose, min_visibility: float = 0.3) -> Optional[float]:
@@ -25,12 +26,21 @@ def body_yaw(pose: Pose, min_visibility: float = 0.3) -> Optional[float]:
     w = pose.world_xyz
     if w is None:
         return None
-    vis = pose.visibility
+    return yaw_of(pose.visibility, w, min_visibility)
+
+
+def yaw_of(vis, world, min_visibility: float = 0.3) -> Optional[float]:
+    """body_yaw of visibilities and world landmarks (33 each) as arrays or as lists of floats
+    (coach.measures.Landmarks' vis and world; None: no world landmarks)."""
+    if world is None:
+        return None
     x = y = z = 0.0  # the sum of the known pairs' left - right vectors
     for ia, ib in _PAIR_INDEX:
         if min(vis[ia], vis[ib]) < min_visibility:
             continue
-        a, b = w[ia].tolist(), w[ib].tolist()
+        a, b = world[ia], world[ib]
+        if not isinstance(a, list):
+            a, b = a.tolist(), b.tolist()
         x += a[0] - b[0]
         y += a[1] - b[1]
         z += a[2] - b[2]
@@ -63,7 +73,10 @@ class ViewTracker:
         self._counts: dict[View, int] = {}  # view -> how often it is in _hist
 
     def update(self, pose: Optional[Pose], t: float) -> Optional[View]:
-        view = classify(body_yaw(pose), self.config) if pose is not None else None
+        return self.observe(classify(body_yaw(pose), self.config) if pose is not None else None, t)
+
+    def observe(self, view: Optional[View], t: float) -> Optional[View]:
+        """update() with this frame's view already classified (None: unknown)."""
         hist, counts = self._hist, self._counts
         if view is not None:
             hist.append((t, view))
