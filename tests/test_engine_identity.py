@@ -83,13 +83,12 @@ def test_synthetic_sessions_give_identical_results(ex_id):
             assert sum(len(r.events) for r in results) > 0  # a session with something to decide
 
 
-def test_world_landmarks_missing_gaps_and_low_visibility_give_identical_results():
-    """The paths a clean synthetic session never takes: poses without world landmarks (the
-    smoother then filters the pixels alone), a pause longer than the filter's max gap, frames
-    without a person, landmarks below the visibility threshold, a side exercise watched
-    automatically."""
-    script = SCRIPTS["bicep_curl"]
-    poses = list(script.poses(seed=3))
+def edge_session() -> tuple[list, list[float]]:
+    """(poses, times s) of a synthetic bicep curl session on the paths a clean one never takes:
+    poses without world landmarks (the smoother then filters the pixels alone), a pause longer
+    than the filter's max gap (1.5 s), frames without a person, landmarks below the visibility
+    threshold."""
+    poses = list(SCRIPTS["bicep_curl"].poses(seed=3))
     for i in (40, 41, 42, 90):
         poses[i] = dataclasses.replace(poses[i], world_xyz=None)
     for i in range(60, 66):
@@ -98,7 +97,12 @@ def test_world_landmarks_missing_gaps_and_low_visibility_give_identical_results(
         vis = poses[i].visibility.copy()
         vis[11:17] = 0.2
         poses[i] = dataclasses.replace(poses[i], visibility=vis)
-    times = [i / 30.0 + (1.5 if i >= 150 else 0.0) for i in range(len(poses))]  # a 1.5 s pause
+    return poses, [i / 30.0 + (1.5 if i >= 150 else 0.0) for i in range(len(poses))]
+
+
+def test_world_landmarks_missing_gaps_and_low_visibility_give_identical_results():
+    """edge_session(), a side exercise watched automatically."""
+    poses, times = edge_session()
     results = assert_same(find_exercise("bicep_curl"), poses, times, 30.0)
     assert any(r.pose is not None and r.pose.world_xyz is None for r in results)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import realclips
-from test_engine_identity import canon
+from test_engine_identity import canon, edge_session
 
 from coach import engine
 from coach.library import find_exercise, pipeline_params
@@ -137,18 +137,9 @@ def test_synthetic_sessions_give_the_same_decisions(ex_id):
 
 
 def test_world_landmarks_missing_gaps_and_low_visibility_give_the_same_decisions():
-    """Poses without world landmarks, a pause longer than the filter's max gap, frames without
-    a person, landmarks below the visibility threshold, a side watched automatically."""
-    poses = list(SCRIPTS["bicep_curl"].poses(seed=3))
-    for i in (40, 41, 42, 90):
-        poses[i] = dataclasses.replace(poses[i], world_xyz=None)
-    for i in range(60, 66):
-        poses[i] = None
-    for i in range(100, 112):
-        vis = poses[i].visibility.copy()
-        vis[11:17] = 0.2
-        poses[i] = dataclasses.replace(poses[i], visibility=vis)
-    times = [i / 30.0 + (1.5 if i >= 150 else 0.0) for i in range(len(poses))]
+    """edge_session() (no world landmarks, a long pause, no person, low visibility), a side
+    watched automatically."""
+    poses, times = edge_session()
     results = assert_same_decisions(find_exercise("bicep_curl"), poses, times, 30.0)
     assert any(r.display_measure is not None for r in results)
 
