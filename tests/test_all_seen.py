@@ -122,29 +122,3 @@ def test_nothing_seen_advances_nothing():
     assert _run(_bird_dog(), np.full(N, NAN), np.full(N, NAN)) == (0, [])
     # both hidden for the whole reach: the rep is not seen, so it is not counted
     assert _run(_bird_dog(), _hidden(REACH, 0.9, 5.5), _hidden(REACH, 0.9, 5.5)) == (0, [("start", "all_fours", 0)])
-
-
-RULE = """
-schema = 1
-[exercise]
-id = "t"
-name = "t"
-version = "1"
-views = ["side"]
-[measures]
-a = {{ joint = ["left_shoulder", "left_elbow", "left_wrist"] }}
-[[rep.phases]]
-name = "down"
-enter = {enter}
-[[rep.phases]]
-name = "up"
-enter = {{ measure = "a", below = 60 }}
-"""
-
-
-def test_loader_reads_and_checks_all_seen():
-    ex, problems = parse_text(RULE.format(enter='{ all_seen = [ { measure = "a", above = 150 } ] }'), "t.toml")
-    assert problems == [] and ex is not None
-    assert ex.rep.phases[0].enter.kind == "all_seen"
-    _, problems = parse_text(RULE.format(enter="{ all_seen = [] }"), "t.toml")
-    assert problems == ["t.toml:12:11: 'all_seen' expects at least one condition, found an empty list"]

@@ -57,6 +57,14 @@ def test_good_file_loads():
     assert ex.name["es"] == "Demostración"
 
 
+def test_all_seen_loads_as_a_group():
+    ex, probs = parse_text(GOOD.replace('enter = { measure = "elbow", above = 150 }',
+                                        'enter = { all_seen = [ { measure = "elbow", above = 150 } ] }'), "demo.toml")
+    assert probs == []
+    assert ex.rep.phases[0].enter.kind == "all_seen"
+    assert ex.rep.phases[0].enter.children[0].above == 150
+
+
 POS = re.compile(r"^demo\.toml:(\d+):(\d+): ")
 
 
@@ -70,6 +78,8 @@ POS = re.compile(r"^demo\.toml:(\d+):(\d+): ")
     ('measure = "lean"', 'measure = "leen"', 26, "unknown measure \"leen\""),
     ('id = "demo"', 'id = "other"', 4, "id must equal the file name 'demo'"),
     ('lean = { inclination', 'lean = { joint', 12, "'joint' expects 3 landmarks, found 2"),
+    ('enter = { measure = "elbow", above = 150 }', 'enter = { all_seen = [] }', 17,
+     "'all_seen' expects at least one condition, found an empty list"),
 ])
 def test_each_fault_is_reported_at_its_line(old, new, line, expect):
     assert_first_problem(GOOD, old, new, line, expect)
