@@ -21,7 +21,6 @@ from .feedback.reps import RepFeedback
 from .landmarks import INDEX, SIDES, resolve
 from .lifecycle import Lifecycle
 from .measurebank import MeasureBank
-from .measures import Landmarks
 from .monitor import SetupMonitor
 from .reps import RepCounter
 from .rules.schema import Exercise
@@ -191,6 +190,11 @@ class Coach:
         active_key = self._active_unit_key()
         counter = self.units[active_key].counter
         hold_target = counter.hold_target
+        pixel: Any  # per landmark, its pixel xy: an (33, 2) array, or lists of floats
+        if points is None:
+            pixel = None if pose is None else pose.image_xy
+        else:  # the landmark smoother's floats
+            pixel = None if lm is None else lm.pixel
         return _frame_result(
             t=t, index=index, pose=pose, measures=_measures(t, _flatten(values)),
             events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),
@@ -198,8 +202,7 @@ class Coach:
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
-            display_measure=(self._display(pose, values[active_key], active_key) if points is None
-                             else self._display_of(lm, values[active_key], active_key)), notice=self.notice,
+            display_measure=self._display(pixel, values[active_key], active_key), notice=self.notice,
             progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None,
             lifecycle=tuple(lifecycle))
 
@@ -235,27 +238,18 @@ class Coach:
                 return False
         return True
 
-    def _display(self, pose: Optional[Pose], vals: dict[str, float],
+    def _display(self, pixel: Any, vals: dict[str, float],
                  side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
-        """(measure name, value in its unit, pixel xy of its joint, unit) for the screen, or None."""
-        if pose is None:
+        """(measure name, value in its unit, pixel xy of its joint, unit) for the screen, or None.
+        pixel: the frame's pixel xy per landmark (a pose's image_xy, or the landmark smoother's
+        floats); None without a person."""
+        if pixel is None:
             return None
         at = self._display_joint(vals, side)
         if at is None:
             return None
-        xy = pose.image_xy[at[0]].tolist()
-        return (self.ex.display, float(vals[self.ex.display]), (xy[0], xy[1]), at[1])
-
-    def _display_of(self, lm: Optional[Landmarks], vals: dict[str, float],
-                    side: Optional[Side]) -> Optional[tuple[str, float, tuple[float, float], str]]:
-        """_display() of a frame's landmarks as plain floats (the landmark smoother's)."""
-        if lm is None:
-            return None
-        at = self._display_joint(vals, side)
-        if at is None:
-            return None
-        xy = lm.pixel[at[0]]
-        return (self.ex.display, float(vals[self.ex.display]), (xy[0], xy[1]), at[1])
+        xy = pixel[at[0]]
+        return (self.ex.display, float(vals[self.ex.display]), (float(xy[0]), float(xy[1])), at[1])
 
     def _display_landmarks(self) -> frozenset[int]:
         """The landmarks whose pixels _display reads, either side (indices)."""
