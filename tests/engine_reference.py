@@ -210,15 +210,17 @@ def ref_tracker_update(self, pose, t):
     return max(counts, key=lambda v: counts[v])
 
 
-def ref_display(self, pose, vals, side):
+def ref_display(self, pixel, vals, side):
+    """The old display lookup; pixel: the frame's pose.image_xy (None without a person), as the
+    engine's _display now takes it."""
     name = self.ex.display
     spec = self.ex.measures.get(name)
-    if pose is None or spec is None or math.isnan(vals.get(name, NAN)) or not spec.landmarks:
+    if pixel is None or spec is None or math.isnan(vals.get(name, NAN)) or not spec.landmarks:
         return None
     mode = self.ex.side
     s = side or self.auto_side or (mode if mode in SIDES else "left")
     lm = spec.landmarks[1] if spec.kind == "joint" else spec.landmarks[0]
-    xy = pose.image_xy[INDEX[resolve(lm, s)]]
+    xy = pixel[INDEX[resolve(lm, s)]]
     return (name, float(vals[name]), (float(xy[0]), float(xy[1])), spec.unit)
 
 
