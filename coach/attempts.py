@@ -473,7 +473,7 @@ class AttemptCounter:
             return events
         self._prev_known_t, self._known_t = self._known_t, t
         y = self.sign * v
-        if self.stage not in (None, PRE) and not self.in_rep and t - self._prev_known_t >= LOST_S - EPS_S:
+        if t - self._prev_known_t >= LOST_S - EPS_S and self.stage not in (None, PRE) and not self.in_rep:
             self._seen_again_t, self._seen_again_y = t, y  # see LOST_S
         self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)

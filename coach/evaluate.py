@@ -130,8 +130,7 @@ def summarise(task: EvalTask) -> Summary:
             rec = task.transform(rec)
         # nothing draws: the coach smooths only the landmarks the rules read (same decisions)
         session = Session(ex, pipeline_params(), fps=rec.fps, source_name=Path(task.source).name, poses=False)
-        if session.coach.points is not None:
-            session.coach.points.prepare(rec.poses)
+        session.prepare(rec.poses)
         return session.run(recording_items(rec))
     from .capture import open_source
     from .runner import video_items

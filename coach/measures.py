@@ -122,25 +122,12 @@ def known(pose: Pose, names: tuple[str, ...], min_visibility: float) -> bool:
     return all(vis[INDEX[n]] >= min_visibility for n in names)
 
 
-def _joint_angle_scalar(a: list, b: list, c: list) -> float:
-    """joint_angle for one triple of points given as lists (2 or 3 coordinates): the same
-    formula in plain floats, ~10x faster than numpy on three points (it runs every frame for
-    every joint measure). NaN when either segment has zero length."""
-    u = [x - y for x, y in zip(a, b)]
-    v = [x - y for x, y in zip(c, b)]
-    nu = math.sqrt(sum(x * x for x in u))
-    nv = math.sqrt(sum(x * x for x in v))
-    if nu == 0.0 or nv == 0.0 or not (math.isfinite(nu) and math.isfinite(nv)):
-        return NAN
-    cos = sum(x * y for x, y in zip(u, v)) / (nu * nv)
-    return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
-
-
-def _joint_angle_floats(a: list[float], b: list[float], c: list[float]) -> float:
-    """_joint_angle_scalar written out for 2 or 3 coordinates, bit for bit: Python 3.11's sum()
-    adds left to right from 0, so a sum of squares is (0.0 + x*x) + y*y [+ z*z]
-    (tests/test_engine_landmarks.py checks it against _joint_angle_scalar, which the reference
-    engine uses)."""
+def _joint_angle_scalar(a: list[float], b: list[float], c: list[float]) -> float:
+    """joint_angle for one triple of points given as lists of 2 or 3 floats, written out (~10x
+    faster than numpy on three points; it runs every frame for every joint measure). NaN when
+    either segment has zero length. Sums add left to right from 0, as the reference formula's
+    sum() does (tests/engine_reference.ref_joint_angle; tests/test_engine_landmarks.py checks
+    them equal bit for bit)."""
     ux, uy, vx, vy = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
     if len(b) == 3:
         uz, vz = a[2] - b[2], c[2] - b[2]
@@ -179,17 +166,9 @@ class Landmarks:
                    None if pose.world_xyz is None else pose.world_xyz.tolist())
 
 
-def _norm(d: list[float]) -> float:
-    """np.linalg.norm(d, axis=-1) of 2 or 3 numbers, bit for bit (numpy adds the squares of
-    so few numbers left to right)."""
-    s = 0.0
-    for x in d:
-        s += x * x
-    return math.sqrt(s)
-
-
 def _distance_scalar(a: list[float], b: list[float]) -> float:
-    """distance() of two points of 2 or 3 coordinates, bit for bit (see _norm)."""
+    """distance() of two points of 2 or 3 coordinates, bit for bit (np.linalg.norm adds the
+    squares of so few numbers left to right from 0)."""
     dx, dy = a[0] - b[0], a[1] - b[1]
     if len(a) == 3:
         dz = a[2] - b[2]
@@ -203,7 +182,7 @@ def _inclination_scalar(p_from: list[float], p_to: list[float], reference: str) 
     dx, dy = p_to[0] - p_from[0], p_to[1] - p_from[1]
     if len(p_to) == 3:
         dz = p_to[2] - p_from[2]
-        n = math.sqrt(0.0 + dx * dx + dy * dy + dz * dz)  # _norm, written out
+        n = math.sqrt(0.0 + dx * dx + dy * dy + dz * dz)  # as _distance_scalar
     else:
         n = math.sqrt(0.0 + dx * dx + dy * dy)
     num = -dy  # d . up, up = (0, -1[, 0])
@@ -261,7 +240,7 @@ def compile_measure(spec, side: Optional[str], min_visibility: float) -> Callabl
         if pts is None:
             return NAN
         if kind == "joint":
-            v = _joint_angle_floats(pts[idx[0]], pts[idx[1]], pts[idx[2]])
+            v = _joint_angle_scalar(pts[idx[0]], pts[idx[1]], pts[idx[2]])
         elif kind == "inclination":
             v = _inclination_scalar(pts[idx[0]], pts[idx[1]], reference)
         elif kind == "distance":

@@ -63,16 +63,6 @@ class SetupMonitor:
         """Set-up cues at ``t``. cannot_count: every counter's gate is false in this view;
         watched: the side watched when the exercise uses one side (None otherwise)."""
         ex = self.ex
-        if not view_wrong and pose is not None and self._options_for[0] is ex and self._options_for[1] == watched:
-            # the usual frame, said quickly: an option wholly in view means nothing to say
-            seen = pose.visibility
-            for option in self._options:
-                for _, i in option:
-                    if seen[i] < ex.min_visibility:
-                        break
-                else:
-                    self._missing_since = None
-                    return []
         cd = self.cooldown_s
 
         def views(lang: str) -> dict[str, str]:
@@ -94,21 +84,22 @@ class SetupMonitor:
             self._options = [[(n, INDEX[n]) for n in o] for o in names]
             self._options_for = (ex, watched)
         options = self._options
-        vis = None if pose is None else pose.visibility
         low = ex.min_visibility
-
-        def gone_in(names: list[tuple[str, int]]) -> list[str]:
-            return [n for n, i in names if vis is None or vis[i] < low]
-
-        gone = min((gone_in(o) for o in options), key=len)
-        if pose is not None and not gone:
-            self._missing_since = None
-            return []
+        if pose is not None:
+            vis = pose.visibility
+            for option in options:  # an option wholly in view: nothing to say (the usual frame)
+                for _, i in option:
+                    if vis[i] < low:
+                        break
+                else:
+                    self._missing_since = None
+                    return []
         self._missing_since = t if self._missing_since is None else self._missing_since
         if t - self._missing_since < self.missing_for_s:
             return []
         if pose is None:
             return [Candidate("setup", "warning", _msgs("no_person", lambda lang: {}), None, cd)]
+        gone = min(([n for n, i in o if vis[i] < low] for o in options), key=len)
         return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
                           None, cd)]
 

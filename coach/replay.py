@@ -104,8 +104,8 @@ def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[Pipe
     session = Session(exercise, params, lang=lang, fps=fps, source_name=source_name, personal=personal,
                       poses=False)
     session.end_stopped = stopped
-    if poses is not None and session.coach.points is not None:
-        session.coach.points.prepare(poses)
+    if poses is not None:
+        session.prepare(poses)
     events: list[RepEvent] = []
     cues: list[Cue] = []
     tr = _TraceSink(session) if trace else None

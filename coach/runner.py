@@ -12,7 +12,7 @@ import logging
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -192,6 +192,13 @@ class Session:
         # what the run used (None until it ends); a recording stores it (meta "stopped").
         self.end_stopped: Optional[bool] = None
         self.stopped: Optional[bool] = None
+
+    def prepare(self, poses: Sequence[Optional[Pose]]) -> None:
+        """The stream's poses, known up front (a recording's): a session made with poses=False
+        converts them for its landmark smoother a block at a time (the same results; see
+        coach.smoothing.LandmarkSmoother.prepare). Nothing to do otherwise."""
+        if self.coach.points is not None:
+            self.coach.points.prepare(poses)
 
     def recalibrate(self) -> None:
         """Forget the member's range (profile or learnt) and learn it again from the next reps;

@@ -54,14 +54,9 @@ class SideSelector:
         return self.side
 
 
-def _mean_visibility(pose: Pose, idx: Sequence[int]) -> float:
-    """np.mean(pose.visibility[idx]), bit for bit: numpy adds fewer than 8 numbers left to right
-    from 0.0 (more in blocks of 8: left to numpy then)."""
-    return _mean_of(pose.visibility, idx)
-
-
 def _mean_of(vis: NDArray[np.float64] | Sequence[float], idx: Sequence[int]) -> float:
-    """_mean_visibility of visibilities as an array or a list of floats."""
+    """np.mean(vis[idx]) of visibilities as an array or a list of floats, bit for bit: numpy
+    adds fewer than 8 numbers left to right from 0.0 (more in blocks of 8: left to numpy then)."""
     n = len(idx)
     if n == 0:
         return math.nan  # as np.mean of nothing (without its warning)

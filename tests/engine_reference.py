@@ -98,7 +98,7 @@ def ref_evaluate(spec, pose: Optional[Pose], side, min_visibility: float) -> flo
         return NAN
     p = [pts[INDEX[n]] for n in names]
     if spec.kind == "joint":
-        value = M._joint_angle_scalar(p[0].tolist(), p[1].tolist(), p[2].tolist())
+        value = ref_joint_angle(p[0].tolist(), p[1].tolist(), p[2].tolist())
     elif spec.kind == "inclination":
         value = float(M.inclination(p[0], p[1], spec.reference))
     elif spec.kind == "distance":
@@ -208,6 +208,19 @@ def ref_tracker_update(self, pose, t):
     for _, v in hist:
         counts[v] = counts.get(v, 0) + 1
     return max(counts, key=lambda v: counts[v])
+
+
+def ref_joint_angle(a: list, b: list, c: list) -> float:
+    """The old engine's joint angle of three points as lists (2 or 3 coordinates), in plain
+    floats with sum(); NaN when either segment has zero length."""
+    u = [x - y for x, y in zip(a, b)]
+    v = [x - y for x, y in zip(c, b)]
+    nu = math.sqrt(sum(x * x for x in u))
+    nv = math.sqrt(sum(x * x for x in v))
+    if nu == 0.0 or nv == 0.0 or not (math.isfinite(nu) and math.isfinite(nv)):
+        return NAN
+    cos = sum(x * y for x, y in zip(u, v)) / (nu * nv)
+    return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
 
 
 def ref_display(self, pixel, vals, side):

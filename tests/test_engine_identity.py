@@ -107,27 +107,29 @@ def test_world_landmarks_missing_gaps_and_low_visibility_give_identical_results(
     assert any(r.pose is not None and r.pose.world_xyz is None for r in results)
 
 
-def _cached() -> list[str]:
-    return sorted(p.stem for p in CACHE.glob("*.npz")) if CACHE.is_dir() else []
+def cached_stems() -> list[str]:
+    """The cached recordings' names, or ["(none)"] (one test that says none ran)."""
+    return (sorted(p.stem for p in CACHE.glob("*.npz")) if CACHE.is_dir() else []) or ["(none)"]
 
 
-def _exercise_for(stem: str):
-    lab = next((d for d in realclips.labels() if d["file"].rsplit(".", 1)[0] == stem), None)
-    return None if lab is None else realclips.exercise_id(lab)
-
-
-@pytest.mark.parametrize("stem", _cached() or ["(none)"])
-def test_cached_real_recordings_give_identical_results_and_summaries(stem):
+def cached_case(stem: str):
+    """(exercise, recording) of a cached recording and the exercise its clip's label names;
+    skips, saying why, when there is none."""
     if stem == "(none)":
         pytest.skip(f"0 ran: no cached landmark recordings in {CACHE} (set COACH_LANDMARKS_DIR)")
     if not realclips.available():
         pytest.skip(realclips.SKIP_REASON)
-    ex_id = _exercise_for(stem)
+    lab = next((d for d in realclips.labels() if d["file"].rsplit(".", 1)[0] == stem), None)
+    ex_id = None if lab is None else realclips.exercise_id(lab)
     if ex_id is None:
         pytest.skip(f"{stem}: its label names no library exercise")
     from coach.pose.recording import load_recording
-    rec = load_recording(CACHE / f"{stem}.npz")
-    ex = find_exercise(ex_id)
+    return find_exercise(ex_id), load_recording(CACHE / f"{stem}.npz")
+
+
+@pytest.mark.parametrize("stem", cached_stems())
+def test_cached_real_recordings_give_identical_results_and_summaries(stem):
+    ex, rec = cached_case(stem)
     results = assert_same(ex, rec.poses, rec.times.tolist(), rec.fps)
     assert any(r.pose is not None for r in results)
     # the session a therapist's `coach replay` runs, against the same session on the reference
@@ -149,7 +151,7 @@ def test_scalar_geometry_equals_numpy_bit_for_bit():
     from engine_reference import ref_body_yaw
 
     from coach import measures as M
-    from coach.sides import _mean_visibility
+    from coach.sides import _mean_of
     from coach.types import Pose
     from coach.view import body_yaw
     rng = np.random.default_rng(10)
@@ -171,4 +173,4 @@ def test_scalar_geometry_equals_numpy_bit_for_bit():
         assert canon(body_yaw(pose)) == canon(ref_body_yaw(pose))
         for n in range(1, 13):
             idx = rng.choice(33, n, replace=False).tolist()
-            assert canon(_mean_visibility(pose, idx)) == canon(float(np.mean(vis[idx])))
+            assert canon(_mean_of(pose.visibility, idx)) == canon(float(np.mean(vis[idx])))

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
-import realclips
-from test_engine_identity import canon, edge_session
+from engine_reference import ref_joint_angle
+from test_engine_identity import cached_case, cached_stems, canon, edge_session
 
 from coach import engine
 from coach.library import find_exercise, pipeline_params
@@ -25,7 +23,6 @@ from coach.smoothing import LandmarkSmoother, OneEuroParams, PoseSmoother
 from devkit.motions import SCRIPTS
 
 PARAMS = pipeline_params()
-CACHE = Path(os.environ.get("COACH_LANDMARKS_DIR") or realclips.REPO.parent / "cache" / "landmarks")
 
 
 def decisions(r):
@@ -144,30 +141,17 @@ def test_world_landmarks_missing_gaps_and_low_visibility_give_the_same_decisions
     assert any(r.display_measure is not None for r in results)
 
 
-def _cached() -> list[str]:
-    return sorted(p.stem for p in CACHE.glob("*.npz")) if CACHE.is_dir() else []
-
-
-@pytest.mark.parametrize("stem", _cached() or ["(none)"])
+@pytest.mark.parametrize("stem", cached_stems())
 def test_cached_real_recordings_give_the_same_decisions(stem):
-    if stem == "(none)":
-        pytest.skip(f"0 ran: no cached landmark recordings in {CACHE} (set COACH_LANDMARKS_DIR)")
-    if not realclips.available():
-        pytest.skip(realclips.SKIP_REASON)
-    lab = next((d for d in realclips.labels() if d["file"].rsplit(".", 1)[0] == stem), None)
-    ex_id = None if lab is None else realclips.exercise_id(lab)
-    if ex_id is None:
-        pytest.skip(f"{stem}: its label names no library exercise")
-    from coach.pose.recording import load_recording
-    rec = load_recording(CACHE / f"{stem}.npz")
-    results = assert_same_decisions(find_exercise(ex_id), rec.poses, rec.times.tolist(), rec.fps)
+    ex, rec = cached_case(stem)
+    results = assert_same_decisions(ex, rec.poses, rec.times.tolist(), rec.fps)
     assert any(r.view is not None for r in results)
 
 
 def test_joint_angle_written_out_equals_the_reference_formula_bit_for_bit():
-    """The compiled joint measure's written-out formula against _joint_angle_scalar (what the
-    reference engine computes), in 2 and 3 coordinates, degenerate and huge segments included
-    (a cosine that is NaN clamps to -1 as min/max do)."""
+    """The compiled joint measure's written-out formula (_joint_angle_scalar) against the
+    reference engine's (ref_joint_angle), in 2 and 3 coordinates, degenerate and huge segments
+    included (a cosine that is NaN clamps to -1 as min/max do)."""
     from coach import measures as M
     rng = np.random.default_rng(11)
     for dim in (2, 3):
@@ -178,9 +162,9 @@ def test_joint_angle_written_out_equals_the_reference_formula_bit_for_bit():
             if k % 40 == 1:
                 a = [v * 3.0 + 1e-9 for v in c]  # nearly straight
             try:
-                want = M._joint_angle_scalar(a, b, c)
+                want = ref_joint_angle(a, b, c)
             except ZeroDivisionError:  # |u| |v| underflows: both formulas divide by zero
                 with pytest.raises(ZeroDivisionError):
-                    M._joint_angle_floats(a, b, c)
+                    M._joint_angle_scalar(a, b, c)
                 continue
-            assert canon(M._joint_angle_floats(a, b, c)) == canon(want), (a, b, c)
+            assert canon(M._joint_angle_scalar(a, b, c)) == canon(want), (a, b, c)
