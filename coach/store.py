@@ -368,8 +368,9 @@ class Store:
 
     def find_session(self, ref: Optional[str]) -> dict:
         """A session by what a person types: its id (as 'coach sessions' shows it), its uuid or
-        the first 4+ characters of it, a date YYYY-MM-DD (the one session started that day, UTC),
-        or None / 'last' / 'latest' for the most recent. UnknownSession (exit 2) when nothing or
+        the first 4+ characters of it (digits alone are an id first, then a uuid's start), a
+        date YYYY-MM-DD (the one session started that day, UTC), or None / 'last' / 'latest'
+        for the most recent. UnknownSession (exit 2) when nothing or
         more than one session matches; StoreError when there are no sessions at all."""
         import re
         ref = None if ref is None else ref.strip()
@@ -379,21 +380,19 @@ class Store:
                 raise StoreError(f"no sessions in {self.path} yet: run 'coach routine' first")
             return dict(row)
         assert ref is not None
-        if ref.isdigit():
-            rows = self.db.execute("SELECT * FROM sessions WHERE id = ?", (int(ref),)).fetchall()
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
+        # digits are an id; failing that, they may begin a uuid (below)
+        rows = self.db.execute("SELECT * FROM sessions WHERE id = ?", (int(ref),)).fetchall() if ref.isdigit() else []
+        if not rows and re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
             rows = self.db.execute("SELECT * FROM sessions WHERE substr(started_at, 1, 10) = ? ORDER BY started_at, id",
                                    (ref,)).fetchall()
             if len(rows) > 1:
                 raise UnknownSession(f"{len(rows)} sessions started on {ref}: give one of their ids "
                                      f"({', '.join(str(r['id']) for r in rows)})")
-        elif len(ref) >= 4 and re.fullmatch(r"[0-9a-fA-F-]+", ref):
+        elif not rows and len(ref) >= 4 and re.fullmatch(r"[0-9a-fA-F-]+", ref):
             rows = self.db.execute("SELECT * FROM sessions WHERE uuid LIKE ?", (ref.lower() + "%",)).fetchall()
             if len(rows) > 1:
                 raise UnknownSession(f"session '{ref}' is ambiguous ({len(rows)} sessions start with it: ids "
                                      f"{', '.join(str(r['id']) for r in rows)})")
-        else:
-            rows = []
         if not rows:
             raise UnknownSession(f"no session '{ref}' in {self.path} ('coach sessions' lists them)")
         return dict(rows[0])

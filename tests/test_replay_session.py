@@ -13,7 +13,7 @@ from tuning_helpers import edited_rules
 
 from coach.cli import main
 from coach.pose.recording import save_recording
-from coach.store import Store
+from coach.store import Store, UnknownSession
 from devkit.motions import SCRIPTS
 
 
@@ -187,6 +187,20 @@ def test_session_user_errors_are_one_line_with_the_documented_exit_code(session,
         f"coach: error: session {res['session']} ({res['uuid'][:8]}): its landmark recording {rec} is missing")
     p = coach("explain", res["uuid"][:6], "--cue", "3", "--data-dir", str(data))
     assert p.returncode == 1 and str(rec) in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_digits_that_are_no_session_id_are_read_as_the_start_of_a_uuid(session):
+    """A uuid may begin with digits only (6 of its first 6 characters are digits about 6 % of
+    the time): typed as the uuid's start, it is that session, not "no session '882953'". A
+    session id still comes first."""
+    res, data = session
+    with Store(data) as st:
+        st.db.execute("UPDATE sessions SET uuid = ? WHERE id = ?",
+                      ("88295302-d3cb-4729-bc5c-8623968d76bd", res["session"]))
+        assert st.find_session("882953")["id"] == res["session"]
+        assert st.find_session(str(res["session"]))["id"] == res["session"]
+        with pytest.raises(UnknownSession, match="no session '99' in"):
+            st.find_session("99")
 
 
 def test_report_and_export_also_refuse_an_unknown_session_with_exit_2(session):
