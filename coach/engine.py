@@ -21,6 +21,7 @@ from .feedback.reps import RepFeedback
 from .landmarks import INDEX, SIDES, resolve
 from .lifecycle import Lifecycle
 from .measurebank import MeasureBank
+from .measured import MeasuredStream
 from .monitor import SetupMonitor
 from .reps import RepCounter
 from .rules.schema import Exercise
@@ -87,6 +88,8 @@ class Coach:
         self.count_offset: dict[Optional[Side], int] = {}
         self.notice: Optional[str] = None  # set by the runner, e.g. an invalid rule-file edit
         self._attempt_ids = itertools.count(1)  # attempt ids, unique within the session (coach.lifecycle)
+        self._ahead: Optional[MeasuredStream] = None  # a prepared stream's front half (prepare)
+        self._stepped = False  # a frame was stepped (prepare measures ahead only before)
         self.load(exercise)
 
     def calibration(self) -> Optional[tuple[str, float, float, int]]:
@@ -101,6 +104,8 @@ class Coach:
     # ------------------------------------------------------------------ set-up
     def load(self, exercise: Exercise) -> None:
         """Start using (possibly edited) rules; reps already counted are kept."""
+        if self._ahead is not None:  # the prepared measures are the old rules'
+            self._leave_ahead()
         old: dict[Optional[Side], _Unit] = getattr(self, "units", {})
         for key, u in old.items():
             self.count_offset[key] = self.count_offset.get(key, 0) + u.counter.count
@@ -125,6 +130,30 @@ class Coach:
         self._attempts = [u.counter for u in self.units.values() if isinstance(u.counter, AttemptCounter)]
         self._display_at: dict[Optional[Side], Optional[tuple[int, str]]] = {}  # see _display
 
+    def prepare(self, poses: Sequence[Optional[Pose]], times: Optional[Sequence[float]] = None) -> None:
+        """The stream's poses (and their times, s), known up front: a recording being replayed.
+        With poses=False, its front half (smoothing, measures, view) is worked out for the
+        whole stream at once (coach.measured) when the times are given and no frame was
+        stepped yet; each step given the next of these poses at its time then reads its
+        results (the same values, a fraction of the time). Any other step (another pose or
+        time, or new rules) goes back to the per-frame stages exactly where the stream was.
+        Without the times, the poses are only converted a block at a time
+        (LandmarkSmoother.prepare). Nothing to do with poses=True."""
+        if self.points is None:
+            return
+        self.points.prepare(poses)
+        if times is not None and not self._stepped:
+            self._ahead = MeasuredStream(self.points, self.bank, self.params.view, poses, times)
+
+    def _leave_ahead(self) -> None:
+        """Measure frame by frame from here on: the landmark smoother is brought to where the
+        prepared stream is by filtering the frames handed out so far (the smoother was not
+        used meanwhile)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and self.points is not None:
+            for pose, t in zip(ahead.poses[:ahead.k], ahead.times[:ahead.k]):
+                self.points(pose, t)
+
     @property
     def auto_side(self) -> Optional[Side]:
         """side = "auto": the side watched now (None before a pose was seen)."""
@@ -138,25 +167,42 @@ class Coach:
     # ------------------------------------------------------------------ one frame
     def step(self, pose: Optional[Pose], t: float, index: int) -> FrameResult:
         ex = self.ex
-        points = self.points
-        if points is None:
-            pose = self.smoother(pose, t)
-            lm = None
-        else:
-            lm = points(pose, t)  # the pose stays as given: its visibilities are what is read
-        if ex.side == "auto":
-            if points is None:
-                self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
-            else:
-                self.sides.update_of(None if lm is None else lm.vis, t, self.bank.side_landmarks,
+        self._stepped = True
+        pixel: Any  # per landmark, its pixel xy: an (33, 2) array, or lists of floats
+        ahead = self._ahead
+        k = None if ahead is None else ahead.next(pose, t)
+        if ahead is not None and k is not None:  # measured ahead (prepare)
+            if ex.side == "auto":
+                self.sides.update_of(ahead.vis[k] if ahead.present[k] else None, t, self.bank.side_landmarks,
                                      self.units[None].counter.in_rep)
-        watched = self._watched()
-        if points is None:
-            values = self.bank.measure(pose, t, watched)
-            view, view_ok, view_wrong = self.monitor.view(pose, t)
+            watched = self._watched()
+            values = self.bank.combine(ahead.raw[k].__getitem__, t, watched)
+            view, view_ok, view_wrong = self.monitor.view_classified(ahead.views[k], t)
+            pixel = ahead.pixel[k] if ahead.present[k] else None
         else:
-            values = self.bank.measure_landmarks(lm, t, watched)
-            view, view_ok, view_wrong = self.monitor.view_of(lm, t)
+            if ahead is not None:  # not the prepared stream's next frame
+                self._leave_ahead()
+            points = self.points
+            if points is None:
+                pose = self.smoother(pose, t)
+                lm = None
+            else:
+                lm = points(pose, t)  # the pose stays as given: its visibilities are what is read
+            if ex.side == "auto":
+                if points is None:
+                    self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
+                else:
+                    self.sides.update_of(None if lm is None else lm.vis, t, self.bank.side_landmarks,
+                                         self.units[None].counter.in_rep)
+            watched = self._watched()
+            if points is None:
+                values = self.bank.measure(pose, t, watched)
+                view, view_ok, view_wrong = self.monitor.view(pose, t)
+                pixel = None if pose is None else pose.image_xy
+            else:
+                values = self.bank.measure_landmarks(lm, t, watched)
+                view, view_ok, view_wrong = self.monitor.view_of(lm, t)
+                pixel = None if lm is None else lm.pixel  # the landmark smoother's floats
 
         events: list[RepEvent] = []
         lifecycle: list[LifecycleEvent] = []
@@ -190,11 +236,6 @@ class Coach:
         active_key = self._active_unit_key()
         counter = self.units[active_key].counter
         hold_target = counter.hold_target
-        pixel: Any  # per landmark, its pixel xy: an (33, 2) array, or lists of floats
-        if points is None:
-            pixel = None if pose is None else pose.image_xy
-        else:  # the landmark smoother's floats
-            pixel = None if lm is None else lm.pixel
         return _frame_result(
             t=t, index=index, pose=pose, measures=_measures(t, _flatten(values)),
             events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),

@@ -128,10 +128,12 @@ def summarise(task: EvalTask) -> Summary:
         rec = load_recording(task.source)
         if task.transform is not None:
             rec = task.transform(rec)
-        # nothing draws: the coach smooths only the landmarks the rules read (same decisions)
+        # nothing draws: the coach smooths only the landmarks the rules read, for the whole
+        # recording at once (same decisions)
         session = Session(ex, pipeline_params(), fps=rec.fps, source_name=Path(task.source).name, poses=False)
-        session.prepare(rec.poses)
-        return session.run(recording_items(rec))
+        items = list(recording_items(rec))
+        session.prepare(rec.poses, [item.t for item in items])
+        return session.run(items)
     from .capture import open_source
     from .runner import video_items
     params = pipeline_params()

@@ -10,11 +10,14 @@ unknown when the source is unknown now or was never known in the window).
 from __future__ import annotations
 
 from collections import deque
-from typing import Optional
+from typing import Callable, Optional
+
+import numpy as np
 
 from . import measures as M
 from .landmarks import INDEX, SIDES, resolve
 from .rules.schema import DERIVED_KINDS, Exercise
+from .smoothing import SmoothedStream
 from .types import Pose, Side
 
 NAN = float("nan")
@@ -39,6 +42,7 @@ class MeasureBank:
                               for n, m in exercise.measures.items() if m.kind not in DERIVED_KINDS]
                           for s in (None, *SIDES)}
         self._nan = {n: NAN for n, _ in self._compiled[None]}
+        self._compiled_rows: dict[Optional[Side], list[M.RowsMeasure]] = {}  # the same, for whole streams (rows())
         # the landmarks (indices) whose pixel / world coordinates a measure reads on either
         # side, its normaliser's included (only distances and offsets are normalised; every
         # measure reads the normaliser's visibilities, which are not smoothed)
@@ -60,14 +64,20 @@ class MeasureBank:
     def measure_landmarks(self, lm: Optional[M.Landmarks], t: float, watched: Side) -> Values:
         """measure() of a frame's landmarks as plain floats (None: no pose); those not in
         ``landmarks`` may be unknown."""
+        return self.combine(lambda side: self._values(lm, side), t, watched)
+
+    def combine(self, raw: Callable[[Optional[Side]], dict[str, float]], t: float, watched: Side) -> Values:
+        """Values per unit at ``t`` (s) from the frame's landmark measures: ``raw(side)`` gives
+        them measured on ``side`` (None: the unsided set; see rows()), a dict this never
+        changes. Only the sides needed are asked for."""
         mode = self.ex.side
         if not self.sided:
-            base = self._values(lm, None)
+            base = raw(None)
             per_side = {"left": base, "right": base}
         elif self.needs_both_sides:
-            per_side = {s: self._values(lm, s) for s in SIDES}
+            per_side = {s: raw(s) for s in SIDES}
         else:  # one side watched: measure only that side (this runs every frame)
-            per_side = {watched: self._values(lm, watched)}
+            per_side = {watched: raw(watched)}
         if mode == "alternate":
             out: Values = {s: dict(per_side[s]) for s in SIDES}
         elif mode == "both":
@@ -89,6 +99,26 @@ class MeasureBank:
                 vals[name] = diff
         self._add_speeds(out, t)
         return out
+
+    def rows(self, stream: SmoothedStream) -> list[dict[Optional[Side], dict[str, float]]]:
+        """Per frame of a smoothed stream, the landmark measures on each side combine() may ask
+        for (None when no measure is sided, else "left" and "right"): what _values gives on
+        that frame's Landmarks, bit for bit, from whole-array operations over the stream
+        (coach.measures.compile_measure_rows)."""
+        keys: tuple[Optional[Side], ...] = SIDES if self.sided else (None,)
+        names = [n for n, _ in self._compiled[None]]
+        per_key: dict[Optional[Side], list[dict[str, float]]] = {}
+        for key in keys:
+            compiled = self._compiled_rows.get(key)
+            if compiled is None:
+                compiled = self._compiled_rows[key] = [
+                    M.compile_measure_rows(m, (key if n in self.sided else None) or "left", self.ex.min_visibility)
+                    for n, m in self.ex.measures.items() if m.kind not in DERIVED_KINDS]
+            cols = [f(stream.vis, stream.pixel, stream.world, stream.has_world) for f in compiled]
+            table = np.array(cols).T.tolist() if cols else [[] for _ in range(len(stream.present))]
+            per_key[key] = [dict(zip(names, row)) if seen else dict(self._nan)
+                            for row, seen in zip(table, stream.present.tolist())]
+        return [dict(zip(keys, frame)) for frame in zip(*(per_key[k] for k in keys))]
 
     def _values(self, lm: Optional[M.Landmarks], side: Optional[Side]) -> dict[str, float]:
         if lm is None:

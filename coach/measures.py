@@ -273,3 +273,124 @@ def evaluate(spec, pose: Optional[Pose], side: Optional[str], min_visibility: fl
     if pose is None or spec.kind in ("left_right", "speed"):
         return NAN
     return compile_measure(spec, side, min_visibility)(Landmarks.of(pose))
+
+
+# ---------------------------------------------------------------- a whole stream at once
+
+_RAD_TO_DEG = 180.0 / math.pi  # what math.degrees multiplies by
+
+
+def _length_rows(d: list[np.ndarray]) -> np.ndarray:
+    """Per row, the length of the vector whose coordinates are ``d`` (2 or 3 arrays), summed as
+    _distance_scalar sums (from 0, left to right)."""
+    total = 0.0 + d[0] * d[0]
+    for c in d[1:]:
+        total = total + c * c
+    return np.sqrt(total)
+
+
+def _joint_angle_rows(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """_joint_angle_scalar of (T, D) points, row by row, bit for bit (its arc cosine is the C
+    library's, taken per row)."""
+    u = [a[:, i] - b[:, i] for i in range(b.shape[1])]
+    v = [c[:, i] - b[:, i] for i in range(b.shape[1])]
+    nu, nv = _length_rows(u), _length_rows(v)
+    dot = 0.0 + u[0] * v[0]
+    for x, y in zip(u[1:], v[1:]):
+        dot = dot + x * y
+    bad = (nu == 0.0) | (nv == 0.0) | ~(np.isfinite(nu) & np.isfinite(nv))
+    cos = dot / (nu * nv)
+    cos = np.where(cos > -1.0, cos, -1.0)  # NaN -> -1.0, as the scalar clamp
+    cos = np.where(cos < 1.0, cos, 1.0)
+    angle = np.array([math.acos(x) for x in cos.tolist()]) * _RAD_TO_DEG if len(cos) else np.zeros(0)
+    return np.where(bad, NAN, angle)
+
+
+def _inclination_rows(p_from: np.ndarray, p_to: np.ndarray, reference: str) -> np.ndarray:
+    """_inclination_scalar of (T, D) points, row by row, bit for bit."""
+    d = [p_to[:, i] - p_from[:, i] for i in range(p_to.shape[1])]
+    n = _length_rows(d)
+    num = -d[1]
+    zero = np.where((num == 0.0) | (num != num), NAN, np.where(num > 0, 1.0, -1.0))
+    cos = num / n
+    cos = np.where(cos > -1.0, cos, -1.0)
+    cos = np.where(cos < 1.0, cos, 1.0)
+    cos = np.where(n == 0.0, zero, np.where(n != n, NAN, cos))
+    from_vertical = np.arccos(cos) * _RAD_TO_DEG
+    if reference == "vertical":
+        return from_vertical
+    if reference == "horizontal":
+        return 90.0 - from_vertical
+    raise ValueError(f"unknown inclination reference {reference!r}")
+
+
+def _distance_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _length_rows([a[:, i] - b[:, i] for i in range(a.shape[1])])
+
+
+def _torso_rows(pts: np.ndarray) -> np.ndarray:
+    sh = (pts[:, INDEX["left_shoulder"]] + pts[:, INDEX["right_shoulder"]]) / 2
+    hp = (pts[:, INDEX["left_hip"]] + pts[:, INDEX["right_hip"]]) / 2
+    return _distance_rows(sh, hp)
+
+
+def _shoulder_width_rows(pts: np.ndarray) -> np.ndarray:
+    return _distance_rows(pts[:, INDEX["left_shoulder"]], pts[:, INDEX["right_shoulder"]])
+
+
+_ROWS_NORMALISERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "torso": _torso_rows, "shoulder_width": _shoulder_width_rows, "none": lambda pts: np.ones(len(pts))}
+
+
+# a measure of a whole stream: (vis, pixel, world, has_world) -> values (see compile_measure_rows)
+RowsMeasure = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def compile_measure_rows(spec, side: Optional[str], min_visibility: float) -> RowsMeasure:
+    """:func:`compile_measure` for a whole stream at once: a function of (vis (T, 33), pixel
+    (T, 33, 2) px, world (T, 33, 3) m, has_world (T,)) giving the T values, each bit for bit
+    what compile_measure's function gives on that frame's Landmarks (tests/test_measured.py).
+    A replay measures a recording with it in a few dozen whole-array operations per measure
+    instead of a Python call per frame (coach.measured)."""
+    names = tuple(resolve(n, side) for n in spec.landmarks)
+    norm_names, _ = NORMALISERS[spec.normalize]
+    need = [INDEX[n] for n in names + norm_names]
+    thr = spec.min_visibility or min_visibility
+    idx = [INDEX[n] for n in names]
+    kind, world_space = spec.kind, spec.space != "pixel"
+    norm = _ROWS_NORMALISERS[spec.normalize] if kind in NORMALISED else None
+
+    def values(vis: np.ndarray, pixel: np.ndarray, world: np.ndarray, has_world: np.ndarray) -> np.ndarray:
+        known = (vis[:, need] >= thr).all(axis=1) if need else np.ones(len(vis), bool)  # NaN: unknown
+        if world_space:
+            known &= has_world
+        pts = world if world_space else pixel
+        p = [pts[:, i] for i in idx]
+        with np.errstate(all="ignore"):
+            if kind == "joint":
+                v = _joint_angle_rows(p[0], p[1], p[2])
+            elif kind == "inclination":
+                v = _inclination_rows(p[0], p[1], spec.reference)
+            elif kind == "distance":
+                v = _distance_rows(p[0], p[1])
+            elif kind == "ratio":
+                den = _distance_rows(p[2], p[3])
+                v = np.where(den > 1e-9, _distance_rows(p[0], p[1]) / den, NAN)
+            elif kind == "offset":
+                axis = spec.axis
+                if axis == "up":
+                    v = p[1][:, 1] - p[0][:, 1]
+                elif axis == "right":
+                    v = p[0][:, 0] - p[1][:, 0]
+                elif axis == "toward_camera" and world_space:
+                    v = p[1][:, 2] - p[0][:, 2]
+                else:  # pragma: no cover - the loader admits only these
+                    raise ValueError(f"unknown axis {axis!r} in {spec.space}")
+            else:  # pragma: no cover - the loader admits only the kinds above
+                raise ValueError(kind)
+            if norm is not None:
+                scale = norm(pts)
+                v = np.where(scale > 1e-9, v / scale, NAN)
+        return np.where(known & np.isfinite(v), v, NAN)
+
+    return values

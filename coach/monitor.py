@@ -50,6 +50,11 @@ class SetupMonitor:
         return self._judge(tracker.observe(None if lm is None else classify(yaw_of(lm.vis, lm.world),
                                                                              tracker.config), t), t)
 
+    def view_classified(self, view: Optional[View], t: float) -> tuple[Optional[View], Optional[bool], bool]:
+        """view() of a frame whose view was classified already (coach.view.views_of; None:
+        unknown or no pose)."""
+        return self._judge(self.tracker.observe(view, t), t)
+
     def _judge(self, view: Optional[View], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         ok = None if view is None else view in self.ex.views
         if ok is False:

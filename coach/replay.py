@@ -85,19 +85,22 @@ def replay(rec, exercise: Exercise, params: Optional[PipelineConfig] = None, *, 
     from .runner import recorded_stop, recording_items
     return replay_items(recording_items(rec), exercise, params, fps=rec.fps, lang=lang, personal=personal,
                         trace=trace, source_name=source_name or rec.meta.get("source", ""),
-                        stopped=recorded_stop(rec), poses=rec.poses)
+                        stopped=recorded_stop(rec), poses=rec.poses,
+                        times=np.asarray(rec.times, np.float64).tolist())
 
 
 def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[PipelineConfig] = None, *,
                  fps: Optional[float], lang: str = "en", personal: Optional[Personal] = None, trace: bool = False,
                  source_name: str = "", stopped: Optional[bool] = None,
-                 poses: Optional[Sequence[Optional[Pose]]] = None) -> ReplayResult:
+                 poses: Optional[Sequence[Optional[Pose]]] = None,
+                 times: Optional[Sequence[float]] = None) -> ReplayResult:
     """Re-run a stream of runner.Items (times in s, e.g. one set of a stored session on the
     session's clock) through a fresh runner.Session, as :func:`replay` does for a recording.
     ``fps``: what the live session was given (None for a routine's sets, which are timed by
     their frames); ``stopped``: how the recorded session ended (runner.Session.end_stopped);
-    ``poses``: the items' poses when known up front (a recording's), converted for the
-    smoother a block at a time (coach.smoothing.LandmarkSmoother.prepare; the same results)."""
+    ``poses`` (and ``times``, s): the items' poses and times when known up front (a
+    recording's): their smoothing, measures and view are worked out at once (Coach.prepare;
+    the same results)."""
     from .runner import Session
     params = params or pipeline_params()
     # nothing here draws a pose: only the landmarks the rules read are smoothed (same decisions)
@@ -105,14 +108,14 @@ def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[Pipe
                       poses=False)
     session.end_stopped = stopped
     if poses is not None:
-        session.prepare(poses)
+        session.prepare(poses, times)
     events: list[RepEvent] = []
     cues: list[Cue] = []
     tr = _TraceSink(session) if trace else None
-    times: list[float] = []
+    seen: list[float] = []  # the times of the frames replayed (s)
 
     def sink(r: FrameResult, _item) -> None:
-        times.append(r.t)
+        seen.append(r.t)
         if r.events:
             events.extend(r.events)
         if r.new_cue is not None:
@@ -129,9 +132,9 @@ def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[Pipe
 
     session.summary.add_events = add_final  # type: ignore[method-assign]
     summary = session.run(items, [sink])
-    secs = float(times[-1] - times[0]) if len(times) > 1 else 0.0
+    secs = float(seen[-1] - seen[0]) if len(seen) > 1 else 0.0
     return ReplayResult(exercise, tuple(events), tuple(cues), summary, tr.result() if tr else None,
-                        frames=len(times), seconds=secs)
+                        frames=len(seen), seconds=secs)
 
 
 class _TraceSink:

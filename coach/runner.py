@@ -193,12 +193,11 @@ class Session:
         self.end_stopped: Optional[bool] = None
         self.stopped: Optional[bool] = None
 
-    def prepare(self, poses: Sequence[Optional[Pose]]) -> None:
-        """The stream's poses, known up front (a recording's): a session made with poses=False
-        converts them for its landmark smoother a block at a time (the same results; see
-        coach.smoothing.LandmarkSmoother.prepare). Nothing to do otherwise."""
-        if self.coach.points is not None:
-            self.coach.points.prepare(poses)
+    def prepare(self, poses: Sequence[Optional[Pose]], times: Optional[Sequence[float]] = None) -> None:
+        """The stream's poses (and their times, s), known up front (a recording's): a session
+        made with poses=False works out their smoothing, measures and view at once before its
+        first frame (the same results; see Coach.prepare). Nothing to do otherwise."""
+        self.coach.prepare(poses, times)
 
     def recalibrate(self) -> None:
         """Forget the member's range (profile or learnt) and learn it again from the next reps;

@@ -220,8 +220,10 @@ def replay_part(part: SetPart, ex: Exercise, *, trace: bool = False):
     """Replay one set with ``ex`` exactly as the routine ran it (coach.replay.ReplayResult)."""
     from .replay import replay_items
     # a set the routine ended (target, skip, quit, n) was stopped; one whose source ran out was not
+    # the set's frames are all known: measured ahead (coach.measured; the same decisions)
     return replay_items(part.items, ex, fps=None, lang=part.lang, personal=_personal(part, ex), trace=trace,
-                        source_name=part.recording, stopped=part.row["end_reason"] != "source ended")
+                        source_name=part.recording, stopped=part.row["end_reason"] != "source ended",
+                        poses=[item.pose for item in part.items], times=[item.t for item in part.items])
 
 
 def _label(ex: Exercise) -> str:

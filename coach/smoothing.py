@@ -201,6 +201,59 @@ def _filter(p: OneEuroParams, dt: Optional[float], xs: list[float], valid: list[
     return out, dxs
 
 
+def _speed_weights(p: OneEuroParams, dts: Sequence[Optional[float]]) -> list[Optional[tuple[float, float, float]]]:
+    """Per sample of a stream, (dt, a_d, 1 - a_d) of _filter's speed estimate, or None where the
+    filter starts afresh (the first sample, or a gap outside (0, max_gap_s]): the same for
+    every number of one block, so worked out once."""
+    c_d = 1.0 / (_K * p.d_cutoff_hz)
+    out: list[Optional[tuple[float, float, float]]] = []
+    for dt in dts:
+        if dt is None or not 0 < dt <= p.max_gap_s:
+            out.append(None)
+        else:
+            a_d = 1.0 / (1.0 + c_d / dt)
+            out.append((dt, a_d, 1 - a_d))
+    return out
+
+
+def _filter_series(p: OneEuroParams, weights: Sequence[Optional[tuple[float, float, float]]],
+                   xs: Sequence[float], valid: Sequence[bool]) -> list[float]:
+    """_filter of one number over a whole stream of samples: its outputs. ``weights``: the
+    stream's _speed_weights. The same IEEE operations in the same order as _filter's, per
+    sample (so the same bits), run along time for one number instead of across the numbers
+    for one time."""
+    beta, min_cutoff = p.beta, p.min_cutoff_hz
+    out: list[float] = []
+    px, pok, pdx = math.nan, False, 0.0
+    for x, ok, w in zip(xs, valid, weights):
+        if ok and pok and w is not None:  # known now and before, no restart
+            dt, a_d, b_d = w
+            d = (x - px) / dt * a_d + b_d * pdx
+            a = 1.0 / (1.0 / ((abs(d) * beta + min_cutoff) * _K) / dt + 1.0)
+            px = (1.0 - a) * px + a * x
+            pdx = d
+        else:  # a fresh start, unknown now (passed through) or known again (restarted)
+            px, pdx = x, 0.0
+        pok = ok
+        out.append(px)
+    return out
+
+
+@dataclass(frozen=True)
+class SmoothedStream:
+    """A whole stream through LandmarkSmoother, frame by frame as __call__ would have given it
+    (coach.measured reads it). T frames; ``present``: (T,) a pose on that frame; ``vis``: (T, 33)
+    the poses' own visibilities (NaN without a pose); ``pixel``: (T, 33, 2) smoothed pixel xy
+    (px); ``world``: (T, 33, 3) smoothed world xyz (m), NaN on frames without world landmarks
+    (``has_world`` (T,) False); landmarks not chosen are NaN."""
+
+    present: np.ndarray
+    vis: np.ndarray
+    pixel: np.ndarray
+    world: np.ndarray
+    has_world: np.ndarray
+
+
 # Poses a prepared stream converts at a time (LandmarkSmoother.prepare): larger blocks cost
 # fewer numpy calls a frame but hold more converted numbers (~100 floats a pose). Raise for
 # faster replays of long recordings, lower to hold less.
@@ -274,12 +327,11 @@ class LandmarkSmoother:
             self._block = (b, numbers)
         return numbers[k - b * PREPARE_BLOCK]
 
-    def _convert(self, poses: Sequence[Optional[Pose]]) -> list[Optional[_Numbers]]:
-        """_Numbers of every pose (None for no pose), as __call__ would make them one by one:
-        the pixels divided by the image height, known where visible enough and finite."""
-        seen = [p for p in poses if p is not None]
-        if not seen:
-            return [None] * len(poses)
+    def _arrays(self, seen: Sequence[Pose]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[bool]]:
+        """Of poses (none None), as __call__ reads them one by one: visibilities (n, 33), image
+        heights (n,) px, the chosen numbers (n, k): pixel x/h, y/h then world x, y, z (0 for a
+        pose without world landmarks), whether each is known (visible enough and finite), and
+        whether each pose has world landmarks."""
         n = len(seen)
         vis = np.array([p.visibility for p in seen])
         h = np.array([float(p.image_size[1]) or 1.0 for p in seen])
@@ -291,10 +343,56 @@ class LandmarkSmoother:
         numbers = np.concatenate((xs.reshape(n, -1), w.reshape(n, -1)), axis=1)
         known = np.concatenate(((ok[:, self._pixel_rows, None] & np.isfinite(xs)).reshape(n, -1),
                                 (ok[:, self._world_rows, None] & np.isfinite(w)).reshape(n, -1)), axis=1)
+        return vis, h, numbers, known, has_w
+
+    def _convert(self, poses: Sequence[Optional[Pose]]) -> list[Optional[_Numbers]]:
+        """_Numbers of every pose (None for no pose), as __call__ would make them one by one:
+        the pixels divided by the image height, known where visible enough and finite."""
+        seen = [p for p in poses if p is not None]
+        if not seen:
+            return [None] * len(poses)
+        vis, h, numbers, known, has_w = self._arrays(seen)
         n_px = self._n_px
         made = iter([(v, hh, x if hw else x[:n_px], k if hw else k[:n_px], hw) for v, hh, x, k, hw in
                      zip(vis.tolist(), h.tolist(), numbers.tolist(), known.tolist(), has_w)])
         return [None if p is None else next(made) for p in poses]
+
+    def smooth_stream(self, poses: Sequence[Optional[Pose]], times: Sequence[float]) -> SmoothedStream:
+        """What a fresh smoother returns for ``poses`` at ``times`` (s), one after the other,
+        without the per-frame calls: each number filtered along the whole stream at once
+        (_filter_series). Bit for bit __call__'s values (tests/test_measured.py); this smoother's
+        own state is not touched."""
+        n_frames = len(poses)
+        present = np.array([p is not None for p in poses], bool)
+        vis = np.full((n_frames, N_LANDMARKS), np.nan)
+        pixel = np.full((n_frames, N_LANDMARKS, 2), np.nan)
+        world = np.full((n_frames, N_LANDMARKS, 3), np.nan)
+        has_world = np.zeros(n_frames, bool)
+        seen = [p for p in poses if p is not None]
+        if not seen:
+            return SmoothedStream(present, vis, pixel, world, has_world)
+        at = np.flatnonzero(present)
+        v, h, numbers, known, has_w = self._arrays(seen)
+        vis[at] = v
+        ts = [float(times[k]) for k in at.tolist()]
+        n_px = self._n_px
+        # each block (pixel numbers: every pose; world: poses with world landmarks) on its own
+        # clock, as the filter keeps one last time per block
+        w_rows = np.flatnonzero(has_w)
+        has_world[at[w_rows]] = True
+        for is_pixel, rows, cols in ((True, np.arange(len(seen)), slice(0, n_px)),
+                                     (False, w_rows, slice(n_px, numbers.shape[1]))):
+            if not rows.size or cols.start == cols.stop:
+                continue
+            block_t = [ts[r] for r in rows.tolist()]
+            weights = _speed_weights(self.params, [None] + [b - a for a, b in zip(block_t, block_t[1:])])
+            xs, ok = numbers[rows, cols].T.tolist(), known[rows, cols].T.tolist()
+            out = np.array([_filter_series(self.params, weights, x, o) for x, o in zip(xs, ok)]).T
+            if is_pixel:
+                pixel[at[:, None], self._pixel_rows] = out.reshape(len(rows), -1, 2) * h[:, None, None]
+            else:
+                world[at[rows][:, None], self._world_rows] = out.reshape(len(rows), -1, 3)
+        return SmoothedStream(present, vis, pixel, world, has_world)
 
     def _numbers(self, pose: Pose) -> _Numbers:
         """(visibilities, image height, the chosen numbers, whether each is known, whether the

@@ -11,6 +11,8 @@ import math
 from collections import deque
 from typing import Optional
 
+import numpy as np
+
 from .config import ViewConfig
 from .landmarks import INDEX
 from .types import Pose, View
@@ -47,6 +49,23 @@ def yaw_of(vis, world, min_visibility: float = 0.3) -> Optional[float]:
     if not (x or y or z):
         return None
     return math.degrees(math.atan2(-z, x))
+
+
+def views_of(vis: np.ndarray, world: np.ndarray, has_world: np.ndarray, bands: ViewConfig = ViewConfig(),
+             min_visibility: float = 0.3) -> list[Optional[View]]:
+    """classify(yaw_of(...)) of every frame of a stream at once, bit for bit: visibilities (T,
+    33), world landmarks (T, 33, 3) m, has_world (T,) (False: None). The pairs' sums are
+    whole-array operations in yaw_of's order; the arc tangent stays the C library's, per frame."""
+    sums = []
+    for axis in range(3):
+        total = np.zeros(len(vis))
+        for ia, ib in _PAIR_INDEX:
+            a, b = vis[:, ia], vis[:, ib]
+            skip = np.where(b < a, b, a) < min_visibility  # min(a, b) as Python's min gives it, NaN and all
+            total = total + np.where(skip, 0.0, world[:, ia, axis] - world[:, ib, axis])
+        sums.append(total.tolist())
+    return [classify(math.degrees(math.atan2(-z, x)) if w and (x or y or z) else None, bands)
+            for x, y, z, w in zip(*sums, has_world.tolist())]
 
 
 def classify(yaw: Optional[float], bands: ViewConfig = ViewConfig()) -> Optional[View]:

@@ -24,12 +24,15 @@ def test_unchanged_rules_reproduce_the_live_session_event_for_event(tmp_path, ex
     poses = script_poses(ex_id, reps=4, fault=fault, only_reps={1} if fault else None)
     events, cues, summary = live_session(ex_id, poses, tmp_path / "s.npz")
     assert summary.reps == 4  # the session is a real one: every rep counted live
-    r = replay(load_recording(tmp_path / "s.npz"), find_exercise(ex_id))
+    rec = load_recording(tmp_path / "s.npz")
+    r = replay(rec, find_exercise(ex_id))
     assert [event_key(e) for e in r.events] == [event_key(e) for e in events]
     assert sum(e.kind == "rep" for e in r.events) == 4
     assert r.cues == tuple(cues)
     assert r.summary == summary
     assert diff_outcomes(summary, r.summary).unchanged
+    # every frame replayed once (the replay measured them ahead, coach.measured)
+    assert (r.frames, r.seconds) == (len(poses), float(rec.times[-1] - rec.times[0]))
 
 
 def test_one_edited_count_at_lists_exactly_the_attempt_it_changes(tmp_path):
