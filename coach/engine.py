@@ -173,10 +173,10 @@ class Coach:
         k = None if ahead is None else ahead.next(pose, t)
         if ahead is not None and k is not None:  # measured ahead (prepare)
             if ex.side == "auto":
-                self.sides.update_of(ahead.vis[k] if ahead.present[k] else None, t, self.bank.side_landmarks,
-                                     self.units[None].counter.in_rep)
+                self.sides.update_of(ahead.vis[k].tolist() if ahead.present[k] else None, t,
+                                     self.bank.side_landmarks, self.units[None].counter.in_rep)
             watched = self._watched()
-            values = self.bank.combine(ahead.raw[k].__getitem__, t, watched)
+            values = self.bank.combine(lambda side: ahead.measures(k, side), t, watched)
             view, view_ok, view_wrong = self.monitor.view_classified(ahead.views[k], t)
             pixel = ahead.pixel[k] if ahead.present[k] else None
         else:

@@ -13,6 +13,7 @@ from collections import deque
 from typing import Callable, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import measures as M
 from .landmarks import INDEX, SIDES, resolve
@@ -42,7 +43,7 @@ class MeasureBank:
                               for n, m in exercise.measures.items() if m.kind not in DERIVED_KINDS]
                           for s in (None, *SIDES)}
         self._nan = {n: NAN for n, _ in self._compiled[None]}
-        self._compiled_rows: dict[Optional[Side], list[M.RowsMeasure]] = {}  # the same, for whole streams (rows())
+        self._compiled_rows: dict[Optional[Side], list[M.RowsMeasure]] = {}  # the same, for whole streams (tables())
         # the landmarks (indices) whose pixel / world coordinates a measure reads on either
         # side, its normaliser's included (only distances and offsets are normalised; every
         # measure reads the normaliser's visibilities, which are not smoothed)
@@ -68,7 +69,7 @@ class MeasureBank:
 
     def combine(self, raw: Callable[[Optional[Side]], dict[str, float]], t: float, watched: Side) -> Values:
         """Values per unit at ``t`` (s) from the frame's landmark measures: ``raw(side)`` gives
-        them measured on ``side`` (None: the unsided set; see rows()), a dict this never
+        them measured on ``side`` (None: the unsided set; see tables()), a dict this never
         changes. Only the sides needed are asked for."""
         mode = self.ex.side
         if not self.sided:
@@ -100,14 +101,14 @@ class MeasureBank:
         self._add_speeds(out, t)
         return out
 
-    def rows(self, stream: SmoothedStream) -> list[dict[Optional[Side], dict[str, float]]]:
-        """Per frame of a smoothed stream, the landmark measures on each side combine() may ask
-        for (None when no measure is sided, else "left" and "right"): what _values gives on
-        that frame's Landmarks, bit for bit, from whole-array operations over the stream
-        (coach.measures.compile_measure_rows)."""
+    def tables(self, stream: SmoothedStream) -> dict[Optional[Side], NDArray[np.float64]]:
+        """Of a smoothed stream of T frames, the landmark measures on each side combine() may
+        ask for (None when no measure is sided, else "left" and "right"): per side, a (T, n)
+        table whose columns are ``names`` in order. A frame's row is what _values gives on that
+        frame's Landmarks, bit for bit, from whole-array operations over the stream
+        (coach.measures.compile_measure_rows); frames without a pose are NaN, as _values gives."""
         keys: tuple[Optional[Side], ...] = SIDES if self.sided else (None,)
-        names = [n for n, _ in self._compiled[None]]
-        per_key: dict[Optional[Side], list[dict[str, float]]] = {}
+        out = {}
         for key in keys:
             compiled = self._compiled_rows.get(key)
             if compiled is None:
@@ -115,10 +116,13 @@ class MeasureBank:
                     M.compile_measure_rows(m, (key if n in self.sided else None) or "left", self.ex.min_visibility)
                     for n, m in self.ex.measures.items() if m.kind not in DERIVED_KINDS]
             cols = [f(stream.vis, stream.pixel, stream.world, stream.has_world) for f in compiled]
-            table = np.array(cols).T.tolist() if cols else [[] for _ in range(len(stream.present))]
-            per_key[key] = [dict(zip(names, row)) if seen else dict(self._nan)
-                            for row, seen in zip(table, stream.present.tolist())]
-        return [dict(zip(keys, frame)) for frame in zip(*(per_key[k] for k in keys))]
+            out[key] = np.array(cols, np.float64).T.reshape(len(stream.present), len(cols))
+        return out
+
+    @property
+    def names(self) -> list[str]:
+        """The landmark measures' names, in rule-file order (the columns of tables())."""
+        return list(self._nan)
 
     def _values(self, lm: Optional[M.Landmarks], side: Optional[Side]) -> dict[str, float]:
         if lm is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .config import ViewConfig
 from .measurebank import MeasureBank
@@ -24,10 +25,11 @@ from .view import views_of
 
 
 class MeasuredStream:
-    """Per frame of ``poses`` at ``times`` (s): ``present`` (a pose), ``vis`` (its 33
-    visibilities as floats), ``raw`` (MeasureBank.rows: the landmark measures per side),
-    ``views`` (the frame's classified view, None unknown) and ``pixel`` ((33, 2) smoothed px,
-    NaN for landmarks not smoothed). ``next`` hands them out in order."""
+    """Per frame of ``poses`` at ``times`` (s): ``present`` (a pose), ``vis`` ((33,) its
+    visibilities), ``measures(k, side)`` (the landmark measures on that side, as
+    MeasureBank._values gives them), ``views`` (the frame's classified view, None unknown) and
+    ``pixel`` ((33, 2) smoothed px, NaN for landmarks not smoothed). Held as arrays: about 1 kB
+    a frame (a 10-minute recording at 30 fps: ~20 MB); ``next`` hands the frames out in order."""
 
     def __init__(self, points: LandmarkSmoother, bank: MeasureBank, view: ViewConfig,
                  poses: Sequence[Optional[Pose]], times: Sequence[float]):
@@ -37,11 +39,16 @@ class MeasuredStream:
         self.poses = poses
         self.times = [float(t) for t in times]
         self.present: list[bool] = stream.present.tolist()
-        self.vis: list[list[float]] = stream.vis.tolist()
-        self.raw: list[dict[Optional[Side], dict[str, float]]] = bank.rows(stream)
+        self.vis: NDArray[np.float64] = stream.vis
+        self.pixel: NDArray[np.float64] = stream.pixel
         self.views: list[Optional[View]] = views_of(stream.vis, stream.world, stream.has_world, view)
-        self.pixel: np.ndarray = stream.pixel
+        self._tables = bank.tables(stream)
+        self._names = bank.names
         self.k = 0  # the next frame to hand out
+
+    def measures(self, k: int, side: Optional[Side]) -> dict[str, float]:
+        """Frame k's landmark measures on ``side`` (None: the unsided set), a new dict."""
+        return dict(zip(self._names, self._tables[side][k].tolist()))
 
     def next(self, pose: Optional[Pose], t: float) -> Optional[int]:
         """The frame ``pose`` at ``t`` is, when it is the next prepared one (the same object at

@@ -146,17 +146,18 @@ def test_whole_stream_measures_equal_the_per_frame_ones(side):
 
 
 def test_whole_stream_measures_of_every_library_exercise_equal_the_per_frame_ones():
-    """MeasureBank.rows against MeasureBank._values frame by frame, every exercise, every side."""
+    """MeasureBank.tables against MeasureBank._values frame by frame, every exercise, every side."""
     poses, times = rough_stream(200, seed=9)
     stream = LandmarkSmoother(pixel=range(33), world=range(33)).smooth_stream(poses, times)
     for name in exercise_ids():
         bank = MeasureBank(find_exercise(name))
-        rows = bank.rows(stream)
-        keys = ["left", "right"] if bank.sided else [None]
-        for k, frame in enumerate(rows):
-            assert list(frame) == keys
-            for key in keys:
-                assert canon(frame[key]) == canon(bank._values(landmarks_of(stream, k), key)), (name, k, key)
+        tables = bank.tables(stream)
+        assert list(tables) == (["left", "right"] if bank.sided else [None])
+        for key, table in tables.items():
+            assert table.shape == (200, len(bank.names))
+            for k in range(200):
+                want = bank._values(landmarks_of(stream, k), key)
+                assert canon(dict(zip(bank.names, table[k].tolist()))) == canon(want), (name, k, key)
 
 
 def test_whole_stream_views_equal_yaw_of_and_classify():
