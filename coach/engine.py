@@ -20,7 +20,7 @@ from .feedback.policy import Candidate, CuePolicy
 from .feedback.reps import RepFeedback
 from .landmarks import INDEX, SIDES, resolve
 from .lifecycle import Lifecycle
-from .measurebank import MeasureBank
+from .measurebank import MeasureBank, Values
 from .measured import MeasuredStream
 from .monitor import SetupMonitor
 from .reps import RepCounter
@@ -168,41 +168,15 @@ class Coach:
     def step(self, pose: Optional[Pose], t: float, index: int) -> FrameResult:
         ex = self.ex
         self._stepped = True
-        pixel: Any  # per landmark, its pixel xy: an (33, 2) array, or lists of floats
         ahead = self._ahead
         k = None if ahead is None else ahead.next(pose, t)
         if ahead is not None and k is not None:  # measured ahead (prepare)
-            if ex.side == "auto":
-                self.sides.update_of(ahead.vis[k].tolist() if ahead.present[k] else None, t,
-                                     self.bank.side_landmarks, self.units[None].counter.in_rep)
-            watched = self._watched()
-            values = self.bank.combine(lambda side: ahead.measures(k, side), t, watched)
-            view, view_ok, view_wrong = self.monitor.view_classified(ahead.views[k], t)
-            pixel = ahead.pixel[k] if ahead.present[k] else None
+            values, view, view_ok, view_wrong, pixel = self._front_ahead(ahead, k, t)
         else:
             if ahead is not None:  # not the prepared stream's next frame
                 self._leave_ahead()
-            points = self.points
-            if points is None:
-                pose = self.smoother(pose, t)
-                lm = None
-            else:
-                lm = points(pose, t)  # the pose stays as given: its visibilities are what is read
-            if ex.side == "auto":
-                if points is None:
-                    self.sides.update(pose, t, self.bank.side_landmarks, self.units[None].counter.in_rep)
-                else:
-                    self.sides.update_of(None if lm is None else lm.vis, t, self.bank.side_landmarks,
-                                         self.units[None].counter.in_rep)
-            watched = self._watched()
-            if points is None:
-                values = self.bank.measure(pose, t, watched)
-                view, view_ok, view_wrong = self.monitor.view(pose, t)
-                pixel = None if pose is None else pose.image_xy
-            else:
-                values = self.bank.measure_landmarks(lm, t, watched)
-                view, view_ok, view_wrong = self.monitor.view_of(lm, t)
-                pixel = None if lm is None else lm.pixel  # the landmark smoother's floats
+            pose, values, view, view_ok, view_wrong, pixel = self._front(pose, t)
+        watched = self._watched()
 
         events: list[RepEvent] = []
         lifecycle: list[LifecycleEvent] = []
@@ -246,6 +220,36 @@ class Coach:
             display_measure=self._display(pixel, values[active_key], active_key), notice=self.notice,
             progress=counter.progress() if pose is not None and isinstance(counter, AttemptCounter) else None,
             lifecycle=tuple(lifecycle))
+
+    def _front(self, pose: Optional[Pose], t: float) -> tuple[
+            Optional[Pose], Values, Optional[View], Optional[bool], bool, Any]:
+        """The frame's front half, measured now: (the pose as the rest of the frame sees it:
+        smoothed with poses=True, as given otherwise; the values per unit; view, view_ok,
+        view_wrong (SetupMonitor.view); per landmark its pixel xy (an (33, 2) array or lists of
+        floats), None without a person)."""
+        points = self.points
+        in_rep = self.units[None].counter.in_rep if self.ex.side == "auto" else False
+        if points is None:
+            pose = self.smoother(pose, t)
+            if self.ex.side == "auto":
+                self.sides.update(pose, t, self.bank.side_landmarks, in_rep)
+            values = self.bank.measure(pose, t, self._watched())
+            return (pose, values, *self.monitor.view(pose, t), None if pose is None else pose.image_xy)
+        lm = points(pose, t)  # the pose stays as given: its visibilities are what is read
+        if self.ex.side == "auto":
+            self.sides.update_of(None if lm is None else lm.vis, t, self.bank.side_landmarks, in_rep)
+        values = self.bank.measure_landmarks(lm, t, self._watched())
+        return (pose, values, *self.monitor.view_of(lm, t), None if lm is None else lm.pixel)
+
+    def _front_ahead(self, ahead: MeasuredStream, k: int, t: float) -> tuple[
+            Values, Optional[View], Optional[bool], bool, Any]:
+        """_front of frame k of the stream measured ahead (the pose stays as given)."""
+        seen = ahead.present[k]
+        if self.ex.side == "auto":
+            self.sides.update_of(ahead.vis[k].tolist() if seen else None, t, self.bank.side_landmarks,
+                                 self.units[None].counter.in_rep)
+        values = self.bank.combine(lambda side: ahead.measures(k, side), t, self._watched())
+        return (values, *self.monitor.view_classified(ahead.views[k], t), ahead.pixel[k] if seen else None)
 
     def finish(self, t: float, index: int, stopped: bool = False) -> FrameResult:
         """The stream ended: close reps that were on their way back to the start. ``stopped``:
