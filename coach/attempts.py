@@ -278,7 +278,8 @@ class AttemptCounter:
     def required(self) -> float:
         """Travel from rest an attempt must reach to count (measure's unit), within the bounds."""
         r = self.rng
-        need = r.min_travel if self.range is None else r.count_at * self.range
+        rng = self._range
+        need = r.min_travel if rng is None else r.count_at * rng
         if self.peer is not None:
             need = max(need, PEER_SHARE * self.peer._size())
         if r.max_travel:
@@ -289,7 +290,7 @@ class AttemptCounter:
     def turn(self) -> float:
         """The least reversal that ends a stroke (measure's unit): relative to the movement's own
         size, i.e. the member's range, or this attempt's travel so far when that is larger."""
-        size = max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
+        size = max(self._range or 0.0, self._peak - self._start if self.in_rep else 0.0)
         return max(self.rng.noise, self.rng.turn_share * size)
 
     def progress(self) -> Optional[float]:
@@ -298,7 +299,7 @@ class AttemptCounter:
         measure or the starting point is unknown. For the overlay's bar: a fraction of the
         member's own target, never a raw measure value."""
         base = self._base()
-        v = (getattr(self, "_values", None) or {}).get(self.measure, math.nan)
+        v = self._values.get(self.measure, math.nan)
         need = self.required
         if base is None or v is None or math.isnan(v) or not need > 0:
             return None
@@ -313,7 +314,7 @@ class AttemptCounter:
     def _base(self) -> Optional[float]:
         """Where this attempt's travel is measured from: the member's rest, or the attempt's own
         start when that is nearer rest (or when the rest is not known yet)."""
-        rest = self.rest
+        rest = self._rest
         if not self._begun:
             return rest
         if rest is None and self._starts:  # before MIN_STARTS: the most rest-ward counted start
@@ -456,7 +457,8 @@ class AttemptCounter:
                 self._rest_at(math.inf, t)
             return events
         self.gated_since = None
-        since = None if self._replaying else self._pick_measure(t, values)
+        # (one measure only, without by_view or a fallback: nothing to pick)
+        since = None if self._replaying or not (r.by_view or r.fallback) else self._pick_measure(t, values)
         if since is not None:  # a new measure: follow it from when the old one stopped telling
             self._replaying = True
             try:
@@ -477,9 +479,10 @@ class AttemptCounter:
             self._seen_again_t, self._seen_again_y = t, y  # see LOST_S
         self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)
-        self._trail.append((t, y))
-        while self._trail and t - self._trail[0][0] > END_S + EPS_S:
-            self._trail.popleft()
+        trail = self._trail
+        trail.append((t, y))
+        while trail and t - trail[0][0] > END_S + EPS_S:
+            trail.popleft()
         if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._home() + self.required):
             # `require` is judged at the far end only (past the count point): the feet apart at
@@ -504,7 +507,6 @@ class AttemptCounter:
             self.stage = PRE
             events.append(self._event("start", t))
             return events
-        turn = self.turn
         if self.stage == PRE:
             self._pre(y, t, dt, events)
             return events
@@ -515,12 +517,13 @@ class AttemptCounter:
                 self._leave_t = t
             # the rest point follows the median of the last 3 values, not single samples: a
             # running minimum of a noisy signal sits on its lowest spike (a relaxed head angle
-            # wandering +-5 deg made later strokes look 14 deg long)
-            y_rest = statistics.median(self._recent) if len(self._recent) == 3 else y
+            # wandering +-5 deg made later strokes look 14 deg long); the middle one of the
+            # three sorted is their median (statistics.median's value, at a fraction of its cost)
+            y_rest = sorted(self._recent)[1] if len(self._recent) == 3 else y
             if y_rest < self._low:
                 self._low, self._low_t = y_rest, t
                 self._low_values = self._values
-            self._above = self._above + 1 if y > self._low + turn else 0
+            self._above = self._above + 1 if y > self._low + self.turn else 0
             if self._above >= START_FRAMES:  # debounced: one jittery sample is not a start
                 self._begin(t, events)
                 self._out(y, t, events)
@@ -529,6 +532,7 @@ class AttemptCounter:
             self._out(y, t, events)
             return events
         if self.stage == FAR:
+            turn = self.turn  # from the peak before this frame
             if t - self._prev_known_t > GAP_S:
                 self._unseen_far = True
             if y > self._peak:
