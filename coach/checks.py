@@ -71,7 +71,9 @@ class CheckRunner:
         self.frame_checks = [c for c in checks if c.scope == "frame"]
         self.rep_checks = [c for c in checks if c.scope == "rep"]
         self.side = side
-        self._bad_since: dict[str, float] = {}
+        self._bad_since: dict[str, float] = {}  # check id -> when its fault began (failing now)
+        # (phase, view) -> the frame checks watching then, in rule-file order, and their ids (see _watching)
+        self._watch: dict[tuple[str, Optional[str]], tuple[tuple[Check, ...], frozenset[str]]] = {}
         self._pre: deque[tuple[float, Optional[str], Mapping[str, float]]] = deque()
         self.log: Optional[_RepLog] = None
         self.last_rep_faults: set[str] = set()
@@ -117,21 +119,33 @@ class CheckRunner:
                         else:
                             base[k] = v
                 log.complete = complete and bool(values)  # the same measures every frame
-        for c in self.frame_checks:
-            ok: Optional[bool] = None
-            if (active and phase is not None and (not c.during or phase in c.during)
-                    and (not c.views or view in c.views)):
-                baseline = self.log.baseline if self.log is not None else None
-                ok = evaluate(c.expect, values, baseline=baseline)
+        watching, ids = self._watching(phase, view) if active and phase is not None else ((), frozenset())
+        bad = self._bad_since
+        if bad:  # a check not watching this frame is not failing: its for_s starts afresh
+            for check_id in [i for i in bad if i not in ids]:
+                del bad[check_id]
+        baseline = log.baseline if log is not None else None
+        for c in watching:
+            ok = evaluate(c.expect, values, baseline=baseline)
             if ok is False:
-                since = self._bad_since.setdefault(c.id, t)
+                since = bad.setdefault(c.id, t)
                 if t - since >= c.for_s - 1e-6:  # float frame times
                     findings.append(self._finding(c, t, failing_value(c.expect, values)))
-                    if self.log is not None:
-                        self.log.faults.add(c.id)
-            else:
-                self._bad_since.pop(c.id, None)
+                    if log is not None:
+                        log.faults.add(c.id)
+            elif bad:
+                bad.pop(c.id, None)
         return findings
+
+    def _watching(self, phase: str, view: Optional[str]) -> tuple[tuple[Check, ...], frozenset[str]]:
+        """The frame checks that watch ``phase`` in ``view`` (their ``during`` and ``views``), in
+        rule-file order, and their ids: worked out once per phase and view, not every frame."""
+        watch = self._watch.get((phase, view))
+        if watch is None:
+            checks = tuple(c for c in self.frame_checks
+                           if (not c.during or phase in c.during) and (not c.views or view in c.views))
+            watch = self._watch[(phase, view)] = (checks, frozenset(c.id for c in checks))
+        return watch
 
     def _start_log(self, values: Mapping[str, float]) -> _RepLog:
         """A new rep: its log starts with the recent rest frames; the drift baseline is their
