@@ -51,8 +51,9 @@ class _Unit:
         the rep lifecycle (ended attempts carry the faults their checks saw) and the findings."""
         counter = self.counter
         evs = counter.finish(t, stopped) if final else counter.step(t, vals)
-        life = self.lifecycle.step(evs, counter.in_rep)
-        findings = self.checks.step(t, counter.phase_name, counter.in_rep, vals, life, active=active, view=view)
+        in_rep = counter.in_rep
+        life = self.lifecycle.step(evs, in_rep) if evs else []  # (no events: no lifecycle)
+        findings = self.checks.step(t, counter.phase_name, in_rep, vals, life, active=active, view=view)
         if not life or not any(isinstance(a, AttemptEnded) and a.counted for a in life):
             return evs, life, findings
         # a counted rep's end carries the faults its checks saw: one list for praise, the summary
@@ -182,7 +183,8 @@ class Coach:
         if findings:
             candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s)
                            for f in findings]
-        candidates += self.monitor.candidates(pose, t, view_wrong, self._cannot_count(t),
+        # (whether anything can count here only matters in a wrong view)
+        candidates += self.monitor.candidates(pose, t, view_wrong, view_wrong and self._cannot_count(t),
                                               None if ex.side in ("both", "alternate") else watched)
         # order: severity first (policy), then rule-file order: findings keep check order
         new_cue = self.policy.step(t, candidates) if candidates else None
@@ -306,21 +308,30 @@ def _frame_result(**fields: Any) -> FrameResult:
     return r
 
 
-_SIDED_NAMES: dict[tuple[str, str], str] = {}  # (measure, side) -> "measure@side", made once
+class _SidedNames(dict[str, str]):
+    """measure -> "measure@side" for one side, each name made the first time it is asked for."""
+
+    def __init__(self, side: Side):
+        super().__init__()
+        self.side = side
+
+    def __missing__(self, name: str) -> str:
+        sided = self[name] = f"{name}@{self.side}"
+        return sided
+
+
+_SIDED_NAMES = {s: _SidedNames(s) for s in SIDES}
 
 
 def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]:
     if None in values:
         return dict(values[None])
-    names = _SIDED_NAMES
     out = {}
     for s, vals in values.items():
         if s is not None:
+            names = _SIDED_NAMES[s]
             for k, v in vals.items():
-                key = names.get((k, s))
-                if key is None:
-                    key = names[(k, s)] = f"{k}@{s}"
-                out[key] = v
+                out[names[k]] = v
     return out
 
 
