@@ -37,7 +37,14 @@ def _group(kind: str, children: tuple[Condition, ...], values: Mapping[str, floa
     decisive = kind == "any"  # "all" and "all_seen": a False decides; "any": a True does
     unknown = known = False
     for c in children:
-        r = evaluate(c, values, baseline=baseline, rep_stat=rep_stat, phase_duration=phase_duration)
+        # evaluate(c, ...), its two usual cases without the call: most children are thresholds
+        # or groups (a phase that reads one set of measures or another)
+        if c.kind == "threshold":
+            r = _threshold(values.get(c.measure, math.nan), c.above, c.below)
+        elif c.kind in GROUPS:
+            r = _group(c.kind, c.children, values, baseline, rep_stat, phase_duration)
+        else:
+            r = evaluate(c, values, baseline=baseline, rep_stat=rep_stat, phase_duration=phase_duration)
         if r is decisive:
             return decisive
         if r is None:
@@ -60,10 +67,10 @@ def evaluate(cond: Condition, values: Mapping[str, float], *,
     phase_duration(phase): seconds spent in the phase during the rep (rep checks).
     """
     k = cond.kind
+    if k == "threshold":  # the usual kind first (a frame's phases and checks are mostly thresholds)
+        return _threshold(values.get(cond.measure, math.nan), cond.above, cond.below)
     if k in GROUPS:
         return _group(k, cond.children, values, baseline, rep_stat, phase_duration)
-    if k == "threshold":
-        return _threshold(values.get(cond.measure, math.nan), cond.above, cond.below)
     if k == "drift":
         if baseline is None:
             return None
