@@ -151,6 +151,7 @@ class AttemptCounter:
         self._stage_phase = {PRE: 0, REST: 0, OUT: 1, FAR: far, BACK: back, SETTLE: back}
         self.sign = 1.0 if self.rng.toward == "up" else -1.0
         self.count = 0
+        # stage and _confirmed change only through _set_stage / _set_confirmed (see _show)
         self.stage: Optional[str] = None  # None = nothing known yet
         self.counted = False
         self.hold_elapsed = 0.0
@@ -184,6 +185,9 @@ class AttemptCounter:
         self._settle_t = 0.0
         self._anchored = True
         self._confirmed = False  # the stroke is big enough to be an attempt (see _too_small)
+        self.phase: Optional[int] = None  # what the stage shows (see _show)
+        self.phase_name: Optional[str] = None
+        self.in_rep = False
         self._begun = False  # a stroke has started at least once (its start is known)
         self._above = 0  # REST: known frames in a row above the start threshold
         self._recent: deque[float] = deque(maxlen=3)  # the last known values (travel units)
@@ -212,20 +216,24 @@ class AttemptCounter:
         self._replaying = False
 
     # ------------------------------------------------------------------ queries (RepCounter's)
-    @property
-    def phase(self) -> Optional[int]:
-        """The rule file's phase index; a stroke too small to be an attempt yet still reads rest."""
-        if self.stage is None:
-            return None
-        return 0 if self.stage == OUT and not self._confirmed else self._stage_phase[self.stage]
+    def _set_stage(self, stage: Optional[str]) -> None:
+        self.stage = stage
+        self._show()
 
-    @property
-    def phase_name(self) -> Optional[str]:
-        return None if self.phase is None else self.names[self.phase]
+    def _set_confirmed(self, confirmed: bool) -> None:
+        self._confirmed = confirmed
+        self._show()
 
-    @property
-    def in_rep(self) -> bool:
-        return self.stage in (FAR, BACK) or (self.stage == OUT and self._confirmed)
+    def _show(self) -> None:
+        """What the stage shows, worked out when it or _confirmed changes (_set_stage,
+        _set_confirmed: the only writers of either), not each time it is read (several times a
+        frame, by the engine, the checks, the lifecycle and this counter):
+        phase: the rule file's phase index (None before anything is known); a stroke too small
+        to be an attempt yet still reads rest. phase_name: its name. in_rep: in an attempt."""
+        stage, confirmed = self.stage, self._confirmed
+        self.phase = None if stage is None else 0 if stage == OUT and not confirmed else self._stage_phase[stage]
+        self.phase_name = None if self.phase is None else self.names[self.phase]
+        self.in_rep = stage in (FAR, BACK) or (stage == OUT and confirmed)
 
     @property
     def hold_target(self) -> Optional[float]:
@@ -337,9 +345,9 @@ class AttemptCounter:
 
     def _go(self, stage: str, t: float, events: list[RepEvent]) -> None:
         before = self.phase
-        self.stage = stage
+        self._set_stage(stage)
         if stage in (FAR, BACK) and not self._confirmed:
-            self._confirmed = True
+            self._set_confirmed(True)
             self.attempts += 1
         if self.phase != before:
             events.append(self._event("phase", t))
@@ -363,7 +371,7 @@ class AttemptCounter:
         self._plateau_y, self._plateau_t, self._plateau_last = self._low, t, self._low
         # when the member left rest (not when rest began): the last frame near the low point
         self.rep_start = max(self._leave_t, self._low_t)
-        self._confirmed = False
+        self._set_confirmed(False)
         self._peak = self._low
         self.counted = False
         self.hold_elapsed = 0.0
@@ -496,7 +504,7 @@ class AttemptCounter:
             # shoulder line mirrors the working side's, which would look like a rep of its own.
             if self.stage is None:
                 events.append(self._event("start", t))
-            self.stage = REST
+            self._set_stage(REST)
             self._rest_at(y, t)
             return events
         if self.stage is None:
@@ -504,7 +512,7 @@ class AttemptCounter:
             self._peak = y
             self._still_y, self._still_t = y, t
             self._first_t, self._first_y = t, y
-            self.stage = PRE
+            self._set_stage(PRE)
             events.append(self._event("start", t))
             return events
         if self.stage == PRE:
@@ -590,7 +598,7 @@ class AttemptCounter:
         self.personal = None
         self._rescale()
         if self.stage is not None:
-            self.stage = None  # like a new stream: PRE again on the next known value
+            self._set_stage(None)  # like a new stream: PRE again on the next known value
         return since
 
     def _pre(self, y: float, t: float, dt: float, events: list[RepEvent]) -> None:
@@ -615,7 +623,7 @@ class AttemptCounter:
                 # top of a rep under way when the stream began, not the member's rest
                 self._far_start = True
             else:  # still from the start: that is the rest
-                self.stage = REST
+                self._set_stage(REST)
                 self._rest_at(y, t)
                 return
         self._above = self._above + 1 if y > self._low + turn else 0
@@ -630,19 +638,19 @@ class AttemptCounter:
             # stream, not counted (glute_bridge__home-side-phone; counting it made the count hang
             # on the playback speed: the last top, cut by the end, then had to be dropped). Rest
             # is wherever the member comes down to.
-            self.stage = REST
+            self._set_stage(REST)
             self._rest_at(y, t)
         elif (self._peak - y >= self.required and (self._peak - self._first_y >= turn or self._far_start)
               and (self.spec.hold is None or self._far_held >= self.spec.hold.seconds - EPS_S)):
             # seen rising to a peak, then a full rep's way back: the stream began mid-rep
             self._start, self._anchored, self._begun = self._low, False, True
             self._required = None
-            self._confirmed = False  # _go(BACK) confirms and counts the attempt
+            self._set_confirmed(False)  # _go(BACK) confirms and counts the attempt
             self.rep_start = self._first_t
             self.hold_elapsed = self._far_held  # a hold counts if it was seen held long enough
             self._go(BACK, t, events)
             self._close(t, events)
-            self.stage = SETTLE
+            self._set_stage(SETTLE)
             self._settle_home, self._settle_t = y, t
             self._rest_at(y, t)
 
@@ -656,11 +664,11 @@ class AttemptCounter:
         self._peak, self._mid_rep_peak = peak, None
         self._start, self._anchored, self._begun = self._low, False, True
         self._required = None
-        self._confirmed = False  # _go(BACK) confirms and counts the attempt
+        self._set_confirmed(False)  # _go(BACK) confirms and counts the attempt
         self.rep_start = self._first_t
         self._go(BACK, t, events)
         self._close(t, events)
-        self.stage = SETTLE
+        self._set_stage(SETTLE)
         self._settle_home, self._settle_t = y, t
         self._rest_at(y, t)
         return True
@@ -685,7 +693,7 @@ class AttemptCounter:
                 if self._confirmed:
                     self.attempts -= 1
                 self._go(REST, t, events)
-                self._confirmed = False
+                self._set_confirmed(False)
                 self._rest_at(self._plateau_last, self._prev_known_t)
                 self._begin(t, events)
                 self._out(y, t, events)
@@ -701,7 +709,7 @@ class AttemptCounter:
             eligible = not self._too_small(y - self._start)
             self._conf_n = self._conf_n + 1 if eligible else 0
             if self._conf_n >= START_FRAMES:
-                self._confirmed = True  # from here on it is an attempt: checks and the overlay see it
+                self._set_confirmed(True)  # from here on it is an attempt: checks and the overlay see it
                 self.attempts += 1
                 events.append(self._event("phase", t))
         if y >= base + self._far_level() and self._confirmed:
@@ -777,7 +785,7 @@ class AttemptCounter:
                 self._rest_at(y, t)
                 return
             self._close(t, events)
-            self.stage = SETTLE
+            self._set_stage(SETTLE)
             self._settle_home = home
             self._settle_t = t
             self._rest_at(y, t)

@@ -63,7 +63,11 @@ class RepCounter:
         self.incomplete_idx = self.names.index(spec.incomplete_from) if spec.incomplete_from else 1
         self.hold_idx = self.names.index(spec.hold.phase) if spec.hold else None
         self.count = 0
-        self.phase: Optional[int] = None  # None = waiting for the first phase
+        # None = waiting for the first phase; changed only through _set_phase, with phase_name
+        # and in_rep (read several times a frame, worked out once per change)
+        self.phase: Optional[int] = None
+        self.phase_name: Optional[str] = None
+        self.in_rep = False
         self.rep_start: Optional[float] = None  # left the first phase at this time
         self.reached = 0  # furthest phase index reached in this attempt
         self.counted = False  # this cycle's rep was already counted (holds)
@@ -74,13 +78,10 @@ class RepCounter:
         self._back = _Timer()
 
     # ------------------------------------------------------------------ queries
-    @property
-    def phase_name(self) -> Optional[str]:
-        return None if self.phase is None else self.names[self.phase]
-
-    @property
-    def in_rep(self) -> bool:
-        return self.phase is not None and self.phase > 0
+    def _set_phase(self, idx: Optional[int]) -> None:
+        self.phase = idx
+        self.phase_name = None if idx is None else self.names[idx]
+        self.in_rep = idx is not None and idx > 0
 
     @property
     def hold_target(self) -> Optional[float]:
@@ -93,7 +94,7 @@ class RepCounter:
                         start_t=self.rep_start, reason=reason, message=message)
 
     def _enter(self, idx: int, t: float) -> None:
-        self.phase = idx
+        self._set_phase(idx)
         self.reached = max(self.reached, idx)
         self._next = _Timer()
         self._back = _Timer()
@@ -136,7 +137,7 @@ class RepCounter:
         if i > 0 and self.rep_start is not None and t - self.rep_start > self.spec.max_rep_s:
             if not self.counted:
                 events.append(self._event("timeout", t, reason=f"slower than {self.spec.max_rep_s:g} s: set paused"))
-            self.phase = None
+            self._set_phase(None)
             self._next = _Timer()
             self._reset_attempt()
             return events
