@@ -88,6 +88,9 @@ class Coach:
         self.count_offset: dict[Optional[Side], int] = {}
         self.notice: Optional[str] = None  # set by the runner, e.g. an invalid rule-file edit
         self._attempt_ids = itertools.count(1)  # attempt ids, unique within the session (coach.lifecycle)
+        # (total_reps, reps_by_side) as last shown, for the units in _reps_of (see step)
+        self._reps: tuple[int, dict[str, int]] = (0, {})
+        self._reps_of: Optional[dict[Optional[Side], _Unit]] = None
         self.load(exercise)
 
     def calibration(self) -> Optional[tuple[str, float, float, int]]:
@@ -192,6 +195,9 @@ class Coach:
         active_key = self._active_unit_key()
         counter = self.units[active_key].counter
         hold_target = counter.hold_target
+        if events or self._reps_of is not self.units:  # counts change only with a counter's events (or load)
+            self._reps, self._reps_of = (self.total_reps, self.reps_by_side), self.units
+        reps, reps_by_side = self._reps
         pixel: Any  # per landmark, its pixel xy: an (33, 2) array, or lists of floats
         if points is None:
             pixel = None if pose is None else pose.image_xy
@@ -200,7 +206,7 @@ class Coach:
         return _frame_result(
             t=t, index=index, pose=pose, measures=_measures(t, _flatten(values)),
             events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),
-            reps=self.total_reps, reps_by_side=self.reps_by_side, phase=counter.phase_name,
+            reps=reps, reps_by_side=reps_by_side, phase=counter.phase_name,
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
@@ -224,10 +230,18 @@ class Coach:
                            phase=self.units[key].counter.phase_name, lifecycle=tuple(lifecycle))
 
     def _active_unit_key(self) -> Optional[Side]:
-        if None in self.units:
+        """The unit shown: the only one; else (alternate) the side that last moved, unless it
+        is at rest while the other is in a rep."""
+        units = self.units
+        if None in units:
             return None
-        in_rep = [s for s, u in self.units.items() if u.counter.in_rep]
-        return self._last_moved if not in_rep or self._last_moved in in_rep else in_rep[0]
+        last = self._last_moved
+        if units[last].counter.in_rep:
+            return last
+        for s, u in units.items():
+            if u.counter.in_rep:
+                return s
+        return last
 
     def _cannot_count(self, t: float) -> bool:
         """Every counter's gate has been false for the view's wrong_for_s: nothing can count here."""
@@ -326,12 +340,10 @@ _SIDED_NAMES = {s: _SidedNames(s) for s in SIDES}
 def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]:
     if None in values:
         return dict(values[None])
-    out = {}
+    out: dict[str, float] = {}
     for s, vals in values.items():
-        if s is not None:
-            names = _SIDED_NAMES[s]
-            for k, v in vals.items():
-                out[names[k]] = v
+        if s is not None:  # each side's values under their sided names, in order
+            out.update(zip(map(_SIDED_NAMES[s].__getitem__, vals), vals.values()))
     return out
 
 
