@@ -96,6 +96,7 @@ POSITION_S = 2.0
 # Raise GOING_SHARE to count more such last attempts; END_S spans a few frames at 15 fps.
 END_S = 0.2
 GOING_SHARE = 0.5
+_TRAIL_S = END_S + EPS_S  # how long the trail of known values is kept (s; see step)
 # A gap of unknown values longer than this (s) on the way back means the return was not seen.
 GAP_S = 0.3
 # The measure unknown this long (s) between attempts: a whole rep fits in the gap, so where the
@@ -489,7 +490,7 @@ class AttemptCounter:
         self._recent.append(y)
         trail = self._trail
         trail.append((t, y))
-        while trail and t - trail[0][0] > END_S + EPS_S:
+        while trail and t - trail[0][0] > _TRAIL_S:
             trail.popleft()
         if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._home() + self.required):
