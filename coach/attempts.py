@@ -45,7 +45,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Mapping, Optional, TypedDict
 
-from .conditions import evaluate
+from .conditions import compile_condition
 from .reps import EPS_S, hold_short, too_quick
 from .rules.schema import RepSpec
 from .types import RepEvent, RepEventKind, Side, View
@@ -151,6 +151,11 @@ class AttemptCounter:
         # of the last phase, such as a rushed return, keep watching until they are home)
         self._stage_phase = {PRE: 0, REST: 0, OUT: 1, FAR: far, BACK: back, SETTLE: back}
         self.sign = 1.0 if self.rng.toward == "up" else -1.0
+        # the conditions read every frame, compiled: the gate, `require` and the far phase's own
+        # `enter` (see _pre)
+        self._gate = None if self.rng.gate is None else compile_condition(self.rng.gate)
+        self._require = None if self.rng.require is None else compile_condition(self.rng.require)
+        self._far_enter = compile_condition(spec.phases[far].enter)
         self.count = 0
         # stage and _confirmed change only through _set_stage / _set_confirmed (see _show)
         self.stage: Optional[str] = None  # None = nothing known yet
@@ -422,7 +427,7 @@ class AttemptCounter:
 
     def _size(self) -> float:
         """How big this side's movement is: its range, or the current attempt's travel."""
-        return max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
+        return max(self._range or 0.0, self._peak - self._start if self.in_rep else 0.0)
 
     def _too_small(self, travel: float) -> bool:
         """A stroke below half of min_travel or 1.5 x noise, or (alternate) below PEER_SHARE of what the other
@@ -458,7 +463,7 @@ class AttemptCounter:
             self._go(REST, t, events)
             self._rest_at(math.inf, t)
             return events
-        if r.gate is not None and evaluate(r.gate, values, baseline=self._gate_base if self.in_rep else None) is False:
+        if self._gate is not None and self._gate(values, self._gate_base if self.in_rep else None) is False:
             self.gated_since = t if self.gated_since is None else self.gated_since
             if self.in_rep:  # turned away, stood up...: the attempt means nothing, say nothing
                 self._go(REST, t, events)
@@ -492,11 +497,12 @@ class AttemptCounter:
         trail.append((t, y))
         while trail and t - trail[0][0] > _TRAIL_S:
             trail.popleft()
-        if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
+        require = self._require  # r.require, compiled (None without one)
+        if (require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._home() + self.required):
             # `require` is judged at the far end only (past the count point): the feet apart at
             # the top of a jumping jack, the arm under the body when threaded
-            ok = evaluate(r.require, values)
+            ok = require(values)
             if ok is not None:
                 self._required = ok
         if self.peer is not None and self.peer.busy and self.stage in (PRE, REST, OUT) and not self.in_rep:
@@ -605,7 +611,7 @@ class AttemptCounter:
     def _pre(self, y: float, t: float, dt: float, events: list[RepEvent]) -> None:
         """The stream's first moments, before any rest has been seen (see TRUST_S, STILL_S)."""
         turn = self.turn
-        if evaluate(self.spec.phases[self._stage_phase[FAR]].enter, self._values) is True:
+        if self._far_enter(self._values) is True:
             self._far_held += dt
         if t - self._first_t < TRUST_S - EPS_S:
             self._peak = y
@@ -619,7 +625,7 @@ class AttemptCounter:
         if abs(y - self._still_y) > turn:
             self._still_y, self._still_t = y, t
         elif t - self._still_t >= STILL_S - EPS_S and not self._far_start:
-            if evaluate(self.spec.phases[self._stage_phase[FAR]].enter, self._values) is True:
+            if self._far_enter(self._values) is True:
                 # still where the rule file's own far phase holds (arms open wide, hips up): the
                 # top of a rep under way when the stream began, not the member's rest
                 self._far_start = True

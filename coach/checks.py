@@ -13,7 +13,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from .conditions import evaluate, failing_value
+from .conditions import Test, compile_condition, failing_value
 from .rules.schema import Check
 from .types import AttemptAbandoned, AttemptEnded, AttemptStarted, AttemptVerdict, Finding, LifecycleEvent, Side
 
@@ -70,10 +70,14 @@ class CheckRunner:
     def __init__(self, checks: tuple[Check, ...], side: Optional[Side] = None):
         self.frame_checks = [c for c in checks if c.scope == "frame"]
         self.rep_checks = [c for c in checks if c.scope == "rep"]
+        # each check with its `expect` compiled (evaluated every frame, or at every rep's end)
+        self._frame_tests = [(c, compile_condition(c.expect)) for c in self.frame_checks]
+        self._rep_tests = [(c, compile_condition(c.expect)) for c in self.rep_checks]
         self.side = side
         self._bad_since: dict[str, float] = {}  # check id -> when its fault began (failing now)
-        # (phase, view) -> the frame checks watching then, in rule-file order, and their ids (see _watching)
-        self._watch: dict[tuple[str, Optional[str]], tuple[tuple[Check, ...], frozenset[str]]] = {}
+        # (phase, view) -> the frame checks watching then (with their compiled expect), in
+        # rule-file order, and their ids (see _watching)
+        self._watch: dict[tuple[str, Optional[str]], tuple[tuple[tuple[Check, Test], ...], frozenset[str]]] = {}
         self._pre: deque[tuple[float, Optional[str], Mapping[str, float]]] = deque()
         self.log: Optional[_RepLog] = None
         self.last_rep_faults: set[str] = set()
@@ -125,8 +129,8 @@ class CheckRunner:
             for check_id in [i for i in bad if i not in ids]:
                 del bad[check_id]
         baseline = log.baseline if log is not None else None
-        for c in watching:
-            ok = evaluate(c.expect, values, baseline=baseline)
+        for c, expect in watching:
+            ok = expect(values, baseline)
             if ok is False:
                 since = bad.setdefault(c.id, t)
                 if t - since >= c.for_s - 1e-6:  # float frame times
@@ -137,14 +141,15 @@ class CheckRunner:
                 bad.pop(c.id, None)
         return findings
 
-    def _watching(self, phase: str, view: Optional[str]) -> tuple[tuple[Check, ...], frozenset[str]]:
+    def _watching(self, phase: str, view: Optional[str]) -> tuple[tuple[tuple[Check, Test], ...], frozenset[str]]:
         """The frame checks that watch ``phase`` in ``view`` (their ``during`` and ``views``), in
-        rule-file order, and their ids: worked out once per phase and view, not every frame."""
+        rule-file order, each with its compiled expect, and their ids: worked out once per phase
+        and view, not every frame."""
         watch = self._watch.get((phase, view))
         if watch is None:
-            checks = tuple(c for c in self.frame_checks
+            checks = tuple((c, expect) for c, expect in self._frame_tests
                            if (not c.during or phase in c.during) and (not c.views or view in c.views))
-            watch = self._watch[(phase, view)] = (checks, frozenset(c.id for c in checks))
+            watch = self._watch[(phase, view)] = (checks, frozenset(c.id for c, _ in checks))
         return watch
 
     def _start_log(self, values: Mapping[str, float]) -> _RepLog:
@@ -169,10 +174,10 @@ class CheckRunner:
         if log is None:  # only called while a rep is logged
             return []
         out = []
-        for c in self.rep_checks:
+        for c, expect in self._rep_tests:
             if c.views and view not in c.views:
                 continue
-            ok = evaluate(c.expect, {}, baseline=log.baseline, rep_stat=log.stat, phase_duration=log.phase_duration)
+            ok = expect({}, log.baseline, log.stat, log.phase_duration)
             if ok is False:
                 value = log.stat(c.expect.measure, c.expect.stat or "drift") if c.expect.measure else math.nan
                 out.append(self._finding(c, t, value))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from .conditions import evaluate
+from .conditions import compile_condition
 from .rules.schema import RepSpec
 from .types import RepEvent, RepEventKind, Side
 
@@ -60,6 +60,7 @@ class RepCounter:
         self.spec = spec
         self.side = side
         self.names = [p.name for p in spec.phases]
+        self._enters = [compile_condition(p.enter) for p in spec.phases]  # each phase's `enter`, compiled
         self.incomplete_idx = self.names.index(spec.incomplete_from) if spec.incomplete_from else 1
         self.hold_idx = self.names.index(spec.hold.phase) if spec.hold else None
         self.count = 0
@@ -113,7 +114,7 @@ class RepCounter:
         phases = self.spec.phases
         n = len(phases)
         if self.phase is None:
-            ok = evaluate(phases[0].enter, values)
+            ok = self._enters[0](values)
             first = not self._seen_known and ok is not None
             self._seen_known = self._seen_known or ok is not None
             # The very first known frame has no earlier phase to flicker from, so it needs no
@@ -127,7 +128,7 @@ class RepCounter:
         # hold timer: counts only while the hold phase's own condition is definitely true
         hold = self.spec.hold  # not None when hold_idx is set
         if hold is not None and self.hold_idx is not None and i == self.hold_idx and not self.counted:
-            if evaluate(phases[i].enter, values) is True:
+            if self._enters[i](values) is True:
                 self.hold_elapsed += dt
             if self.hold_elapsed >= hold.seconds - EPS_S:
                 self.counted = True
@@ -144,7 +145,7 @@ class RepCounter:
 
         nxt = (i + 1) % n
         since = self._next.since
-        if self._next.update(evaluate(phases[nxt].enter, values), t) >= phases[nxt].hold_s - EPS_S:
+        if self._next.update(self._enters[nxt](values), t) >= phases[nxt].hold_s - EPS_S:
             start_of_change = since if since is not None else t
             if nxt == 0:
                 events.extend(self._close(t))
@@ -157,7 +158,7 @@ class RepCounter:
             return events
 
         if i > 0 and nxt != 0:  # fell back to the first phase without finishing?
-            if self._back.update(evaluate(phases[0].enter, values), t) >= phases[0].hold_s - EPS_S:
+            if self._back.update(self._enters[0](values), t) >= phases[0].hold_s - EPS_S:
                 if self.reached >= self.incomplete_idx and not self.counted:
                     events.append(self._event("incomplete", t, reason=f"did not reach '{self.names[nxt]}'",
                                               message=self.spec.incomplete_message or None))
