@@ -78,6 +78,8 @@ class SetupMonitor:
             if ex.side in ("both", "alternate"):
                 # either side fully in view is enough (a side view hides the far limbs)
                 names = [sorted({resolve(lm, s) for lm in ex.landmarks}) for s in SIDES]
+                if names[0] == names[1]:  # landmarks named per side (reverse_fly): one option, read once
+                    names = names[:1]
             else:
                 names = [sorted({resolve(lm, watched or "left") for lm in ex.landmarks})]
             self._options = [[(n, INDEX[n]) for n in o] for o in names]
@@ -98,7 +100,8 @@ class SetupMonitor:
             return []
         if pose is None:
             return [self._cue("no_person", "warning")]
-        gone = min(([n for n, i in o if vis[i] < low] for o in options), key=len)
+        seen = vis.tolist()  # every landmark of every option is read: Python floats read faster
+        gone = min(([n for n, i in o if seen[i] < low] for o in options), key=len)
         return [self._cue("not_in_view", "warning", tuple(gone))]
 
     def _cue(self, key: str, severity: Severity, parts: tuple[str, ...] = ()) -> Candidate:
