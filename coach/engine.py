@@ -343,7 +343,9 @@ def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]
     out: dict[str, float] = {}
     for s, vals in values.items():
         if s is not None:  # each side's values under their sided names, in order
-            out.update(zip(map(_SIDED_NAMES[s].__getitem__, vals), vals.values()))
+            names = _SIDED_NAMES[s]
+            for k, v in vals.items():
+                out[names[k]] = v
     return out
 
 
