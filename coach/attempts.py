@@ -314,8 +314,10 @@ class AttemptCounter:
         member's own target, never a raw measure value."""
         base = self._base()
         v = self._values.get(self.measure, math.nan)
+        if base is None or v is None or math.isnan(v):
+            return None
         need = self.required
-        if base is None or v is None or math.isnan(v) or not need > 0:
+        if not need > 0:
             return None
         fraction: float = min(1.0, max(0.0, (self.sign * v - base) / need))
         return fraction
