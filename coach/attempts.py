@@ -45,7 +45,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Mapping, Optional, TypedDict
 
-from .conditions import evaluate
+from .conditions import compile_condition
 from .reps import EPS_S, hold_short, too_quick
 from .rules.schema import RepSpec
 from .types import RepEvent, RepEventKind, Side, View
@@ -96,6 +96,7 @@ POSITION_S = 2.0
 # Raise GOING_SHARE to count more such last attempts; END_S spans a few frames at 15 fps.
 END_S = 0.2
 GOING_SHARE = 0.5
+_TRAIL_S = END_S + EPS_S  # how long the trail of known values is kept (s; see step)
 # A gap of unknown values longer than this (s) on the way back means the return was not seen.
 GAP_S = 0.3
 # The measure unknown this long (s) between attempts: a whole rep fits in the gap, so where the
@@ -150,7 +151,13 @@ class AttemptCounter:
         # of the last phase, such as a rushed return, keep watching until they are home)
         self._stage_phase = {PRE: 0, REST: 0, OUT: 1, FAR: far, BACK: back, SETTLE: back}
         self.sign = 1.0 if self.rng.toward == "up" else -1.0
+        # the conditions read every frame, compiled: the gate, `require` and the far phase's own
+        # `enter` (see _pre)
+        self._gate = None if self.rng.gate is None else compile_condition(self.rng.gate)
+        self._require = None if self.rng.require is None else compile_condition(self.rng.require)
+        self._far_enter = compile_condition(spec.phases[far].enter)
         self.count = 0
+        # stage and _confirmed change only through _set_stage / _set_confirmed (see _show)
         self.stage: Optional[str] = None  # None = nothing known yet
         self.counted = False
         self.hold_elapsed = 0.0
@@ -184,6 +191,9 @@ class AttemptCounter:
         self._settle_t = 0.0
         self._anchored = True
         self._confirmed = False  # the stroke is big enough to be an attempt (see _too_small)
+        self.phase: Optional[int] = None  # what the stage shows (see _show)
+        self.phase_name: Optional[str] = None
+        self.in_rep = False
         self._begun = False  # a stroke has started at least once (its start is known)
         self._above = 0  # REST: known frames in a row above the start threshold
         self._recent: deque[float] = deque(maxlen=3)  # the last known values (travel units)
@@ -212,20 +222,24 @@ class AttemptCounter:
         self._replaying = False
 
     # ------------------------------------------------------------------ queries (RepCounter's)
-    @property
-    def phase(self) -> Optional[int]:
-        """The rule file's phase index; a stroke too small to be an attempt yet still reads rest."""
-        if self.stage is None:
-            return None
-        return 0 if self.stage == OUT and not self._confirmed else self._stage_phase[self.stage]
+    def _set_stage(self, stage: Optional[str]) -> None:
+        self.stage = stage
+        self._show()
 
-    @property
-    def phase_name(self) -> Optional[str]:
-        return None if self.phase is None else self.names[self.phase]
+    def _set_confirmed(self, confirmed: bool) -> None:
+        self._confirmed = confirmed
+        self._show()
 
-    @property
-    def in_rep(self) -> bool:
-        return self.stage in (FAR, BACK) or (self.stage == OUT and self._confirmed)
+    def _show(self) -> None:
+        """What the stage shows, worked out when it or _confirmed changes (_set_stage,
+        _set_confirmed: the only writers of either), not each time it is read (several times a
+        frame, by the engine, the checks, the lifecycle and this counter):
+        phase: the rule file's phase index (None before anything is known); a stroke too small
+        to be an attempt yet still reads rest. phase_name: its name. in_rep: in an attempt."""
+        stage, confirmed = self.stage, self._confirmed
+        self.phase = None if stage is None else 0 if stage == OUT and not confirmed else self._stage_phase[stage]
+        self.phase_name = None if self.phase is None else self.names[self.phase]
+        self.in_rep = stage in (FAR, BACK) or (stage == OUT and confirmed)
 
     @property
     def hold_target(self) -> Optional[float]:
@@ -278,7 +292,8 @@ class AttemptCounter:
     def required(self) -> float:
         """Travel from rest an attempt must reach to count (measure's unit), within the bounds."""
         r = self.rng
-        need = r.min_travel if self.range is None else r.count_at * self.range
+        rng = self._range
+        need = r.min_travel if rng is None else r.count_at * rng
         if self.peer is not None:
             need = max(need, PEER_SHARE * self.peer._size())
         if r.max_travel:
@@ -289,7 +304,7 @@ class AttemptCounter:
     def turn(self) -> float:
         """The least reversal that ends a stroke (measure's unit): relative to the movement's own
         size, i.e. the member's range, or this attempt's travel so far when that is larger."""
-        size = max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
+        size = max(self._range or 0.0, self._peak - self._start if self.in_rep else 0.0)
         return max(self.rng.noise, self.rng.turn_share * size)
 
     def progress(self) -> Optional[float]:
@@ -298,9 +313,11 @@ class AttemptCounter:
         measure or the starting point is unknown. For the overlay's bar: a fraction of the
         member's own target, never a raw measure value."""
         base = self._base()
-        v = (getattr(self, "_values", None) or {}).get(self.measure, math.nan)
+        v = self._values.get(self.measure, math.nan)
+        if base is None or v is None or math.isnan(v):
+            return None
         need = self.required
-        if base is None or v is None or math.isnan(v) or not need > 0:
+        if not need > 0:
             return None
         fraction: float = min(1.0, max(0.0, (self.sign * v - base) / need))
         return fraction
@@ -313,7 +330,7 @@ class AttemptCounter:
     def _base(self) -> Optional[float]:
         """Where this attempt's travel is measured from: the member's rest, or the attempt's own
         start when that is nearer rest (or when the rest is not known yet)."""
-        rest = self.rest
+        rest = self._rest
         if not self._begun:
             return rest
         if rest is None and self._starts:  # before MIN_STARTS: the most rest-ward counted start
@@ -336,9 +353,9 @@ class AttemptCounter:
 
     def _go(self, stage: str, t: float, events: list[RepEvent]) -> None:
         before = self.phase
-        self.stage = stage
+        self._set_stage(stage)
         if stage in (FAR, BACK) and not self._confirmed:
-            self._confirmed = True
+            self._set_confirmed(True)
             self.attempts += 1
         if self.phase != before:
             events.append(self._event("phase", t))
@@ -362,7 +379,7 @@ class AttemptCounter:
         self._plateau_y, self._plateau_t, self._plateau_last = self._low, t, self._low
         # when the member left rest (not when rest began): the last frame near the low point
         self.rep_start = max(self._leave_t, self._low_t)
-        self._confirmed = False
+        self._set_confirmed(False)
         self._peak = self._low
         self.counted = False
         self.hold_elapsed = 0.0
@@ -412,7 +429,7 @@ class AttemptCounter:
 
     def _size(self) -> float:
         """How big this side's movement is: its range, or the current attempt's travel."""
-        return max(self.range or 0.0, self._peak - self._start if self.in_rep else 0.0)
+        return max(self._range or 0.0, self._peak - self._start if self.in_rep else 0.0)
 
     def _too_small(self, travel: float) -> bool:
         """A stroke below half of min_travel or 1.5 x noise, or (alternate) below PEER_SHARE of what the other
@@ -448,7 +465,7 @@ class AttemptCounter:
             self._go(REST, t, events)
             self._rest_at(math.inf, t)
             return events
-        if r.gate is not None and evaluate(r.gate, values, baseline=self._gate_base if self.in_rep else None) is False:
+        if self._gate is not None and self._gate(values, self._gate_base if self.in_rep else None) is False:
             self.gated_since = t if self.gated_since is None else self.gated_since
             if self.in_rep:  # turned away, stood up...: the attempt means nothing, say nothing
                 self._go(REST, t, events)
@@ -456,7 +473,8 @@ class AttemptCounter:
                 self._rest_at(math.inf, t)
             return events
         self.gated_since = None
-        since = None if self._replaying else self._pick_measure(t, values)
+        # (one measure only, without by_view or a fallback: nothing to pick)
+        since = None if self._replaying or not (r.by_view or r.fallback) else self._pick_measure(t, values)
         if since is not None:  # a new measure: follow it from when the old one stopped telling
             self._replaying = True
             try:
@@ -477,14 +495,16 @@ class AttemptCounter:
             self._seen_again_t, self._seen_again_y = t, y  # see LOST_S
         self._y_prev, self._y_now = self._y_now, y
         self._recent.append(y)
-        self._trail.append((t, y))
-        while self._trail and t - self._trail[0][0] > END_S + EPS_S:
-            self._trail.popleft()
-        if (r.require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
+        trail = self._trail
+        trail.append((t, y))
+        while trail and t - trail[0][0] > _TRAIL_S:
+            trail.popleft()
+        require = self._require  # r.require, compiled (None without one)
+        if (require is not None and self._required is not True and self.stage in (OUT, FAR, BACK)
                 and y >= self._home() + self.required):
             # `require` is judged at the far end only (past the count point): the feet apart at
             # the top of a jumping jack, the arm under the body when threaded
-            ok = evaluate(r.require, values)
+            ok = require(values)
             if ok is not None:
                 self._required = ok
         if self.peer is not None and self.peer.busy and self.stage in (PRE, REST, OUT) and not self.in_rep:
@@ -493,7 +513,7 @@ class AttemptCounter:
             # shoulder line mirrors the working side's, which would look like a rep of its own.
             if self.stage is None:
                 events.append(self._event("start", t))
-            self.stage = REST
+            self._set_stage(REST)
             self._rest_at(y, t)
             return events
         if self.stage is None:
@@ -501,10 +521,9 @@ class AttemptCounter:
             self._peak = y
             self._still_y, self._still_t = y, t
             self._first_t, self._first_y = t, y
-            self.stage = PRE
+            self._set_stage(PRE)
             events.append(self._event("start", t))
             return events
-        turn = self.turn
         if self.stage == PRE:
             self._pre(y, t, dt, events)
             return events
@@ -515,12 +534,13 @@ class AttemptCounter:
                 self._leave_t = t
             # the rest point follows the median of the last 3 values, not single samples: a
             # running minimum of a noisy signal sits on its lowest spike (a relaxed head angle
-            # wandering +-5 deg made later strokes look 14 deg long)
-            y_rest = statistics.median(self._recent) if len(self._recent) == 3 else y
+            # wandering +-5 deg made later strokes look 14 deg long); the middle one of the
+            # three sorted is their median (statistics.median's value, at a fraction of its cost)
+            y_rest = sorted(self._recent)[1] if len(self._recent) == 3 else y
             if y_rest < self._low:
                 self._low, self._low_t = y_rest, t
                 self._low_values = self._values
-            self._above = self._above + 1 if y > self._low + turn else 0
+            self._above = self._above + 1 if y > self._low + self.turn else 0
             if self._above >= START_FRAMES:  # debounced: one jittery sample is not a start
                 self._begin(t, events)
                 self._out(y, t, events)
@@ -529,6 +549,7 @@ class AttemptCounter:
             self._out(y, t, events)
             return events
         if self.stage == FAR:
+            turn = self.turn  # from the peak before this frame
             if t - self._prev_known_t > GAP_S:
                 self._unseen_far = True
             if y > self._peak:
@@ -586,13 +607,13 @@ class AttemptCounter:
         self.personal = None
         self._rescale()
         if self.stage is not None:
-            self.stage = None  # like a new stream: PRE again on the next known value
+            self._set_stage(None)  # like a new stream: PRE again on the next known value
         return since
 
     def _pre(self, y: float, t: float, dt: float, events: list[RepEvent]) -> None:
         """The stream's first moments, before any rest has been seen (see TRUST_S, STILL_S)."""
         turn = self.turn
-        if evaluate(self.spec.phases[self._stage_phase[FAR]].enter, self._values) is True:
+        if self._far_enter(self._values) is True:
             self._far_held += dt
         if t - self._first_t < TRUST_S - EPS_S:
             self._peak = y
@@ -606,12 +627,12 @@ class AttemptCounter:
         if abs(y - self._still_y) > turn:
             self._still_y, self._still_t = y, t
         elif t - self._still_t >= STILL_S - EPS_S and not self._far_start:
-            if evaluate(self.spec.phases[self._stage_phase[FAR]].enter, self._values) is True:
+            if self._far_enter(self._values) is True:
                 # still where the rule file's own far phase holds (arms open wide, hips up): the
                 # top of a rep under way when the stream began, not the member's rest
                 self._far_start = True
             else:  # still from the start: that is the rest
-                self.stage = REST
+                self._set_stage(REST)
                 self._rest_at(y, t)
                 return
         self._above = self._above + 1 if y > self._low + turn else 0
@@ -626,19 +647,19 @@ class AttemptCounter:
             # stream, not counted (glute_bridge__home-side-phone; counting it made the count hang
             # on the playback speed: the last top, cut by the end, then had to be dropped). Rest
             # is wherever the member comes down to.
-            self.stage = REST
+            self._set_stage(REST)
             self._rest_at(y, t)
         elif (self._peak - y >= self.required and (self._peak - self._first_y >= turn or self._far_start)
               and (self.spec.hold is None or self._far_held >= self.spec.hold.seconds - EPS_S)):
             # seen rising to a peak, then a full rep's way back: the stream began mid-rep
             self._start, self._anchored, self._begun = self._low, False, True
             self._required = None
-            self._confirmed = False  # _go(BACK) confirms and counts the attempt
+            self._set_confirmed(False)  # _go(BACK) confirms and counts the attempt
             self.rep_start = self._first_t
             self.hold_elapsed = self._far_held  # a hold counts if it was seen held long enough
             self._go(BACK, t, events)
             self._close(t, events)
-            self.stage = SETTLE
+            self._set_stage(SETTLE)
             self._settle_home, self._settle_t = y, t
             self._rest_at(y, t)
 
@@ -652,11 +673,11 @@ class AttemptCounter:
         self._peak, self._mid_rep_peak = peak, None
         self._start, self._anchored, self._begun = self._low, False, True
         self._required = None
-        self._confirmed = False  # _go(BACK) confirms and counts the attempt
+        self._set_confirmed(False)  # _go(BACK) confirms and counts the attempt
         self.rep_start = self._first_t
         self._go(BACK, t, events)
         self._close(t, events)
-        self.stage = SETTLE
+        self._set_stage(SETTLE)
         self._settle_home, self._settle_t = y, t
         self._rest_at(y, t)
         return True
@@ -681,7 +702,7 @@ class AttemptCounter:
                 if self._confirmed:
                     self.attempts -= 1
                 self._go(REST, t, events)
-                self._confirmed = False
+                self._set_confirmed(False)
                 self._rest_at(self._plateau_last, self._prev_known_t)
                 self._begin(t, events)
                 self._out(y, t, events)
@@ -697,7 +718,7 @@ class AttemptCounter:
             eligible = not self._too_small(y - self._start)
             self._conf_n = self._conf_n + 1 if eligible else 0
             if self._conf_n >= START_FRAMES:
-                self._confirmed = True  # from here on it is an attempt: checks and the overlay see it
+                self._set_confirmed(True)  # from here on it is an attempt: checks and the overlay see it
                 self.attempts += 1
                 events.append(self._event("phase", t))
         if y >= base + self._far_level() and self._confirmed:
@@ -773,7 +794,7 @@ class AttemptCounter:
                 self._rest_at(y, t)
                 return
             self._close(t, events)
-            self.stage = SETTLE
+            self._set_stage(SETTLE)
             self._settle_home = home
             self._settle_t = t
             self._rest_at(y, t)

@@ -52,8 +52,9 @@ class _Unit:
         the rep lifecycle (ended attempts carry the faults their checks saw) and the findings."""
         counter = self.counter
         evs = counter.finish(t, stopped) if final else counter.step(t, vals)
-        life = self.lifecycle.step(evs, counter.in_rep)
-        findings = self.checks.step(t, counter.phase_name, counter.in_rep, vals, life, active=active, view=view)
+        in_rep = counter.in_rep
+        life = self.lifecycle.step(evs, in_rep) if evs else []  # (no events: no lifecycle)
+        findings = self.checks.step(t, counter.phase_name, in_rep, vals, life, active=active, view=view)
         if not life or not any(isinstance(a, AttemptEnded) and a.counted for a in life):
             return evs, life, findings
         # a counted rep's end carries the faults its checks saw: one list for praise, the summary
@@ -90,6 +91,9 @@ class Coach:
         self._attempt_ids = itertools.count(1)  # attempt ids, unique within the session (coach.lifecycle)
         self._ahead: Optional[MeasuredStream] = None  # a prepared stream's front half (prepare)
         self._stepped = False  # a frame was stepped (prepare measures ahead only before)
+        # (total_reps, reps_by_side) as last shown, for the units in _reps_of (see step)
+        self._reps: tuple[int, dict[str, int]] = (0, {})
+        self._reps_of: Optional[dict[Optional[Side], _Unit]] = None
         self.load(exercise)
 
     def calibration(self) -> Optional[tuple[str, float, float, int]]:
@@ -202,7 +206,8 @@ class Coach:
         if findings:
             candidates += [Candidate(f.check_id, f.severity, dict(f.message), f.voice, f.cooldown_s)
                            for f in findings]
-        candidates += self.monitor.candidates(pose, t, view_wrong, self._cannot_count(t),
+        # (whether anything can count here only matters in a wrong view)
+        candidates += self.monitor.candidates(pose, t, view_wrong, view_wrong and self._cannot_count(t),
                                               None if ex.side in ("both", "alternate") else watched)
         # order: severity first (policy), then rule-file order: findings keep check order
         new_cue = self.policy.step(t, candidates) if candidates else None
@@ -210,10 +215,13 @@ class Coach:
         active_key = self._active_unit_key()
         counter = self.units[active_key].counter
         hold_target = counter.hold_target
+        if events or self._reps_of is not self.units:  # counts change only with a counter's events (or load)
+            self._reps, self._reps_of = (self.total_reps, self.reps_by_side), self.units
+        reps, reps_by_side = self._reps
         return _frame_result(
             t=t, index=index, pose=pose, measures=_measures(t, _flatten(values)),
             events=tuple(events), findings=tuple(findings), new_cue=new_cue, current_cue=self.policy.active(t),
-            reps=self.total_reps, reps_by_side=self.reps_by_side, phase=counter.phase_name,
+            reps=reps, reps_by_side=reps_by_side, phase=counter.phase_name,
             hold_elapsed_s=counter.hold_elapsed if hold_target and counter.phase == counter.hold_idx else None,
             hold_target_s=hold_target, view=view, view_ok=view_ok, side=active_key or self.auto_side or
             (ex.side if ex.side in SIDES else None),
@@ -267,10 +275,18 @@ class Coach:
                            phase=self.units[key].counter.phase_name, lifecycle=tuple(lifecycle))
 
     def _active_unit_key(self) -> Optional[Side]:
-        if None in self.units:
+        """The unit shown: the only one; else (alternate) the side that last moved, unless it
+        is at rest while the other is in a rep."""
+        units = self.units
+        if None in units:
             return None
-        in_rep = [s for s, u in self.units.items() if u.counter.in_rep]
-        return self._last_moved if not in_rep or self._last_moved in in_rep else in_rep[0]
+        last = self._last_moved
+        if units[last].counter.in_rep:
+            return last
+        for s, u in units.items():
+            if u.counter.in_rep:
+                return s
+        return last
 
     def _cannot_count(self, t: float) -> bool:
         """Every counter's gate has been false for the view's wrong_for_s: nothing can count here."""
@@ -351,21 +367,30 @@ def _frame_result(**fields: Any) -> FrameResult:
     return r
 
 
-_SIDED_NAMES: dict[tuple[str, str], str] = {}  # (measure, side) -> "measure@side", made once
+class _SidedNames(dict[str, str]):
+    """measure -> "measure@side" for one side, each name made the first time it is asked for."""
+
+    def __init__(self, side: Side):
+        super().__init__()
+        self.side = side
+
+    def __missing__(self, name: str) -> str:
+        sided = self[name] = f"{name}@{self.side}"
+        return sided
+
+
+_SIDED_NAMES = {s: _SidedNames(s) for s in SIDES}
 
 
 def _flatten(values: dict[Optional[Side], dict[str, float]]) -> dict[str, float]:
     if None in values:
         return dict(values[None])
-    names = _SIDED_NAMES
-    out = {}
+    out: dict[str, float] = {}
     for s, vals in values.items():
-        if s is not None:
+        if s is not None:  # each side's values under their sided names, in order
+            names = _SIDED_NAMES[s]
             for k, v in vals.items():
-                key = names.get((k, s))
-                if key is None:
-                    key = names[(k, s)] = f"{k}@{s}"
-                out[key] = v
+                out[names[k]] = v
     return out
 
 

@@ -17,7 +17,7 @@ from .landmarks import INDEX, SIDES, resolve
 from .measures import Landmarks
 from .messages import message, parts_text, views_text
 from .rules.schema import Exercise
-from .types import Pose, Side, View
+from .types import Pose, Severity, Side, View
 from .view import ViewTracker, classify, yaw_of
 
 
@@ -37,6 +37,10 @@ class SetupMonitor:
         # watched side of the last call (_options_for)
         self._options: list[list[tuple[str, int]]] = []
         self._options_for: tuple[Optional[Exercise], Optional[Side]] = (None, None)
+        # each set-up cue made so far, by (message key, parts out of view), for the rules in
+        # self._cues_for (see _cue)
+        self._cues: dict[tuple[str, tuple[str, ...]], Candidate] = {}
+        self._cues_for: Optional[Exercise] = None
 
     def view(self, pose: Optional[Pose], t: float) -> tuple[Optional[View], Optional[bool], bool]:
         """(view, view_ok, view_wrong) at ``t``: the majority view (None unknown), whether the
@@ -68,22 +72,19 @@ class SetupMonitor:
         """Set-up cues at ``t``. cannot_count: every counter's gate is false in this view;
         watched: the side watched when the exercise uses one side (None otherwise)."""
         ex = self.ex
-        cd = self.cooldown_s
-
-        def views(lang: str) -> dict[str, str]:
-            return {"views": views_text(ex.views, lang)}
-
         if view_wrong and cannot_count:
             # the rule file's gate says this view cannot be counted (a squeeze seen from the side)
-            return [Candidate("view", "warning", _msgs("wrong_view", views), None, cd)]
+            return [self._cue("wrong_view", "warning")]
         if view_wrong and not self._hint_given:
             # Said once: repeating it every few seconds would drown the rep cues.
             self._hint_given = True
-            return [Candidate("view", "tip", _msgs("view_counting", views), None, cd)]
+            return [self._cue("view_counting", "tip")]
         if self._options_for[0] is not ex or self._options_for[1] != watched:  # changes with the rules or side
             if ex.side in ("both", "alternate"):
                 # either side fully in view is enough (a side view hides the far limbs)
                 names = [sorted({resolve(lm, s) for lm in ex.landmarks}) for s in SIDES]
+                if names[0] == names[1]:  # landmarks named per side (reverse_fly): one option, read once
+                    names = names[:1]
             else:
                 names = [sorted({resolve(lm, watched or "left") for lm in ex.landmarks})]
             self._options = [[(n, INDEX[n]) for n in o] for o in names]
@@ -103,10 +104,30 @@ class SetupMonitor:
         if t - self._missing_since < self.missing_for_s:
             return []
         if pose is None:
-            return [Candidate("setup", "warning", _msgs("no_person", lambda lang: {}), None, cd)]
-        gone = min(([n for n, i in o if vis[i] < low] for o in options), key=len)
-        return [Candidate("setup", "warning", _msgs("not_in_view", lambda lang: {"parts": parts_text(gone, lang)}),
-                          None, cd)]
+            return [self._cue("no_person", "warning")]
+        seen = vis.tolist()  # every landmark of every option is read: Python floats read faster
+        gone = min(([n for n, i in o if seen[i] < low] for o in options), key=len)
+        return [self._cue("not_in_view", "warning", tuple(gone))]
+
+    def _cue(self, key: str, severity: Severity, parts: tuple[str, ...] = ()) -> Candidate:
+        """The set-up cue ``key`` in every language (``parts``: the landmarks out of view, for
+        "not_in_view"). Made once per rule file and parts: while a problem lasts it is offered
+        every frame (the cue policy's cooldown says when it is spoken), and formatting its text
+        anew each frame was a fifth of the decision work on reverse_fly__rear-delt-machine-rear
+        (the ears out of view from behind for most of the clip)."""
+        ex = self.ex
+        if self._cues_for is not ex:  # the views and the message's wording come from the rules
+            self._cues, self._cues_for = {}, ex
+        cue = self._cues.get((key, parts))
+        if cue is None:
+            def fields(lang: str) -> dict[str, str]:  # the message's placeholders
+                if key == "not_in_view":
+                    return {"parts": parts_text(parts, lang)}
+                return {} if key == "no_person" else {"views": views_text(ex.views, lang)}
+
+            source = "setup" if key in ("not_in_view", "no_person") else "view"
+            cue = self._cues[(key, parts)] = Candidate(source, severity, _msgs(key, fields), None, self.cooldown_s)
+        return cue
 
 
 def _msgs(key: str, fmt: Callable[[str], Mapping[str, str]]) -> dict[str, str]:

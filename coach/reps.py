@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from .conditions import evaluate
+from .conditions import compile_condition
 from .rules.schema import RepSpec
 from .types import RepEvent, RepEventKind, Side
 
@@ -60,10 +60,15 @@ class RepCounter:
         self.spec = spec
         self.side = side
         self.names = [p.name for p in spec.phases]
+        self._enters = [compile_condition(p.enter) for p in spec.phases]  # each phase's `enter`, compiled
         self.incomplete_idx = self.names.index(spec.incomplete_from) if spec.incomplete_from else 1
         self.hold_idx = self.names.index(spec.hold.phase) if spec.hold else None
         self.count = 0
-        self.phase: Optional[int] = None  # None = waiting for the first phase
+        # None = waiting for the first phase; changed only through _set_phase, with phase_name
+        # and in_rep (read several times a frame, worked out once per change)
+        self.phase: Optional[int] = None
+        self.phase_name: Optional[str] = None
+        self.in_rep = False
         self.rep_start: Optional[float] = None  # left the first phase at this time
         self.reached = 0  # furthest phase index reached in this attempt
         self.counted = False  # this cycle's rep was already counted (holds)
@@ -74,13 +79,10 @@ class RepCounter:
         self._back = _Timer()
 
     # ------------------------------------------------------------------ queries
-    @property
-    def phase_name(self) -> Optional[str]:
-        return None if self.phase is None else self.names[self.phase]
-
-    @property
-    def in_rep(self) -> bool:
-        return self.phase is not None and self.phase > 0
+    def _set_phase(self, idx: Optional[int]) -> None:
+        self.phase = idx
+        self.phase_name = None if idx is None else self.names[idx]
+        self.in_rep = idx is not None and idx > 0
 
     @property
     def hold_target(self) -> Optional[float]:
@@ -93,7 +95,7 @@ class RepCounter:
                         start_t=self.rep_start, reason=reason, message=message)
 
     def _enter(self, idx: int, t: float) -> None:
-        self.phase = idx
+        self._set_phase(idx)
         self.reached = max(self.reached, idx)
         self._next = _Timer()
         self._back = _Timer()
@@ -112,7 +114,7 @@ class RepCounter:
         phases = self.spec.phases
         n = len(phases)
         if self.phase is None:
-            ok = evaluate(phases[0].enter, values)
+            ok = self._enters[0](values)
             first = not self._seen_known and ok is not None
             self._seen_known = self._seen_known or ok is not None
             # The very first known frame has no earlier phase to flicker from, so it needs no
@@ -126,7 +128,7 @@ class RepCounter:
         # hold timer: counts only while the hold phase's own condition is definitely true
         hold = self.spec.hold  # not None when hold_idx is set
         if hold is not None and self.hold_idx is not None and i == self.hold_idx and not self.counted:
-            if evaluate(phases[i].enter, values) is True:
+            if self._enters[i](values) is True:
                 self.hold_elapsed += dt
             if self.hold_elapsed >= hold.seconds - EPS_S:
                 self.counted = True
@@ -136,14 +138,14 @@ class RepCounter:
         if i > 0 and self.rep_start is not None and t - self.rep_start > self.spec.max_rep_s:
             if not self.counted:
                 events.append(self._event("timeout", t, reason=f"slower than {self.spec.max_rep_s:g} s: set paused"))
-            self.phase = None
+            self._set_phase(None)
             self._next = _Timer()
             self._reset_attempt()
             return events
 
         nxt = (i + 1) % n
         since = self._next.since
-        if self._next.update(evaluate(phases[nxt].enter, values), t) >= phases[nxt].hold_s - EPS_S:
+        if self._next.update(self._enters[nxt](values), t) >= phases[nxt].hold_s - EPS_S:
             start_of_change = since if since is not None else t
             if nxt == 0:
                 events.extend(self._close(t))
@@ -156,7 +158,7 @@ class RepCounter:
             return events
 
         if i > 0 and nxt != 0:  # fell back to the first phase without finishing?
-            if self._back.update(evaluate(phases[0].enter, values), t) >= phases[0].hold_s - EPS_S:
+            if self._back.update(self._enters[0](values), t) >= phases[0].hold_s - EPS_S:
                 if self.reached >= self.incomplete_idx and not self.counted:
                     events.append(self._event("incomplete", t, reason=f"did not reach '{self.names[nxt]}'",
                                               message=self.spec.incomplete_message or None))

@@ -110,7 +110,16 @@ def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
     idx = np.asarray(rec.indices).tolist() if rec.indices is not None else range(len(rec.poses))
     # tolist: Python floats and ints, as float() and int() of each would give
     for t, i, pose in zip(np.asarray(rec.times, np.float64).tolist(), idx, rec.poses):
-        yield Item(t, i, np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
+        yield _item(t, i, np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
+
+
+def _item(t: float, index: int, image: Optional[np.ndarray], pose: Optional[Pose]) -> Item:
+    """Item(t, index, image, pose): the same frozen object, its fields set at once rather than
+    one object.__setattr__ each as the dataclass's __init__ does (a replay makes one a frame;
+    see coach.engine._frame_result)."""
+    item = object.__new__(Item)
+    item.__dict__.update(t=t, index=index, image=image, pose=pose, arrived=None)
+    return item
 
 
 class RuleWatcher:
