@@ -1,9 +1,10 @@
 """A coach that smooths only the landmarks its rule file reads (Coach(poses=False), what
 `coach replay` and `coach eval --recordings` run) decides exactly what the coach that smooths
 every landmark decides: every FrameResult field but the pose bit for bit (measures, events,
-findings, cues, counts, view, side, display), on synthetic sessions with the paths a clean one
-never takes, and on every cached real landmark recording; and the landmarks it smooths have
-PoseSmoother's values bit for bit.
+findings, cues, counts, view, side, display), frame by frame and with the stream measured ahead
+(Coach.prepare, coach.measured), on synthetic sessions with the paths a clean one never takes,
+and on every cached real landmark recording; and the landmarks it smooths have PoseSmoother's
+values bit for bit.
 
 The real recordings are ../cache/landmarks/*.npz ($COACH_LANDMARKS_DIR) with the exercise their
 clip's label names; without them those tests skip and say so (one test per recording)."""
@@ -32,16 +33,23 @@ def decisions(r):
 
 def assert_same_decisions(ex, poses, times, fps):
     full_coach, full = engine.replay(ex, poses, PARAMS, fps=fps, times=times)
-    for prepared in (False, True):  # poses converted one by one, or the stream at once (replays)
+    # poses converted one by one, the stream converted a block at a time, or the stream's front
+    # half worked out before the first frame (Coach.prepare with the times: what replays run,
+    # coach.measured)
+    for mode in ("per frame", "converted", "measured ahead"):
         lean = engine.Coach(ex, PARAMS, poses=False)
         assert lean.points is not None and len(lean.points.pixel) + len(lean.points.world) < 33  # what rules read
-        if prepared:
+        if mode == "converted":
             lean.points.prepare(poses)
+        elif mode == "measured ahead":
+            lean.prepare(poses, times)
         results = [lean.step(p, t, i) for i, (p, t) in enumerate(zip(poses, times))]
         results.append(lean.finish(times[-1] + 1.0 / fps, len(poses)))
+        if mode == "measured ahead":
+            assert lean._ahead is not None and lean._ahead.k == len(poses)  # every frame read ahead
         assert len(results) == len(full)
         for a, b in zip(full, results):
-            assert decisions(a) == decisions(b), f"frame {a.index} at {a.t:.3f} s differs (prepared: {prepared})"
+            assert decisions(a) == decisions(b), f"frame {a.index} at {a.t:.3f} s differs ({mode})"
             assert b.pose is (poses[b.index] if b.index < len(poses) else None)  # the pose as given
         assert (full_coach.total_reps, full_coach.reps_by_side, full_coach.calibration()) == (
             lean.total_reps, lean.reps_by_side, lean.calibration())

@@ -2,18 +2,16 @@
 at once, what replays run) gives what the per-frame stages give, bit for bit: the stream
 smoother against LandmarkSmoother's calls, the whole-array measures against the compiled
 per-frame ones, the whole-array view against yaw_of + classify, and the coach's decisions
-against the per-frame lean coach, also when a step leaves the prepared stream (another time,
-another pose, new rules) and the coach goes back to the per-frame stages.
-
-The cached real recordings are ../cache/landmarks/*.npz ($COACH_LANDMARKS_DIR); without them
-those tests skip and say so (one test per recording)."""
+against the per-frame lean coach when a step leaves the prepared stream (another time, another
+pose, new rules) and the coach goes back to the per-frame stages. (The decisions on whole
+sessions and every cached recording: tests/test_engine_landmarks.py.)"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
-from test_engine_identity import cached_case, cached_stems, canon, edge_session
+from test_engine_identity import canon
 from test_engine_landmarks import decisions
 
 from coach import engine
@@ -186,39 +184,6 @@ def run(ex, poses, times, fps, steps=None, prepare=True, reload_at=None):
         out.append(coach.step(pose, t, i))
     out.append(coach.finish(times[-1] + 1.0 / fps, len(out)))
     return coach, out
-
-
-def assert_same_as_per_frame(ex, poses, times, fps):
-    plain_coach, plain = run(ex, poses, times, fps, prepare=False)
-    ahead_coach, ahead = run(ex, poses, times, fps)
-    assert ahead_coach._ahead is not None and ahead_coach._ahead.k == len(poses)  # every frame read ahead
-    assert [decisions(r) for r in ahead] == [decisions(r) for r in plain]
-    assert (ahead_coach.total_reps, ahead_coach.reps_by_side, ahead_coach.calibration()) == (
-        plain_coach.total_reps, plain_coach.reps_by_side, plain_coach.calibration())
-    return plain
-
-
-@pytest.mark.parametrize("ex_id", sorted(SCRIPTS))
-def test_synthetic_sessions_measured_ahead_give_the_same_decisions(ex_id):
-    script = SCRIPTS[ex_id]
-    ex = find_exercise(ex_id)
-    for poses in (script.poses(seed=0), script.poses(script.faults[0]) if script.faults else []):
-        if poses:
-            results = assert_same_as_per_frame(ex, poses, [i / 30.0 for i in range(len(poses))], 30.0)
-            assert sum(len(r.events) for r in results) > 0
-
-
-def test_the_edge_session_measured_ahead_gives_the_same_decisions():
-    poses, times = edge_session()
-    results = assert_same_as_per_frame(find_exercise("bicep_curl"), poses, times, 30.0)
-    assert any(r.display_measure is not None for r in results)
-
-
-@pytest.mark.parametrize("stem", cached_stems())
-def test_cached_real_recordings_measured_ahead_give_the_same_decisions(stem):
-    ex, rec = cached_case(stem)
-    results = assert_same_as_per_frame(ex, rec.poses, rec.times.tolist(), rec.fps)
-    assert any(r.view is not None for r in results)
 
 
 def curl_session():
