@@ -141,8 +141,8 @@ class Coach:
         stepped yet; each step given the next of these poses at its time then reads its
         results (the same values, a fraction of the time). Any other step (another pose or
         time, or new rules) goes back to the per-frame stages exactly where the stream was.
-        Without the times, the poses are only converted a block at a time
-        (LandmarkSmoother.prepare). Nothing to do with poses=True."""
+        Otherwise (no times, or a frame stepped already) the poses are only converted a block
+        at a time (LandmarkSmoother.prepare). Nothing to do with poses=True."""
         if self.points is None:
             return
         self.points.prepare(poses)

@@ -124,16 +124,15 @@ def summarise(task: EvalTask) -> Summary:
     ex = find_exercise(str(Path(task.rules) / f"{task.exercise}.toml") if task.rules else task.exercise)
     if task.source.endswith(".npz"):
         from .pose.recording import load_recording
-        from .runner import recording_items
+        from .runner import recording_items, recording_times
         rec = load_recording(task.source)
         if task.transform is not None:
             rec = task.transform(rec)
         # nothing draws: the coach smooths only the landmarks the rules read, for the whole
         # recording at once (same decisions)
         session = Session(ex, pipeline_params(), fps=rec.fps, source_name=Path(task.source).name, poses=False)
-        items = list(recording_items(rec))
-        session.prepare(rec.poses, [item.t for item in items])
-        return session.run(items)
+        session.prepare(rec.poses, recording_times(rec))
+        return session.run(recording_items(rec))
     from .capture import open_source
     from .runner import video_items
     params = pipeline_params()

@@ -12,7 +12,7 @@ floats (a frame's :class:`Landmarks`), equal to the numpy ones bit for bit
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -54,7 +54,12 @@ def inclination(p_from: np.ndarray, p_to: np.ndarray, reference: str = "vertical
     n = np.linalg.norm(d, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         cos = np.sum(d * _up(d.shape[-1]), axis=-1) / n
-    from_vertical = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return _from_reference(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), reference)
+
+
+def _from_reference(from_vertical: Any, reference: str) -> Any:
+    """An inclination measured from straight up (degrees; a number or an array) as the rule
+    file's ``reference`` reads it: "vertical" as it is, "horizontal" as the elevation."""
     if reference == "vertical":
         return from_vertical
     if reference == "horizontal":
@@ -194,12 +199,7 @@ def _inclination_scalar(p_from: list[float], p_to: list[float], reference: str) 
         cos = num / n
         cos = cos if cos > -1.0 else -1.0  # min(1.0, max(-1.0, cos)), NaN -> -1.0 as max() gives
         cos = cos if cos < 1.0 else 1.0
-    from_vertical = math.degrees(float(np.arccos(cos)))
-    if reference == "vertical":
-        return from_vertical
-    if reference == "horizontal":
-        return 90.0 - from_vertical
-    raise ValueError(f"unknown inclination reference {reference!r}")
+    return _from_reference(math.degrees(float(np.arccos(cos))), reference)
 
 
 def _torso_scalar(pts: list[list[float]]) -> float:
@@ -316,12 +316,7 @@ def _inclination_rows(p_from: np.ndarray, p_to: np.ndarray, reference: str) -> n
     cos = np.where(cos > -1.0, cos, -1.0)
     cos = np.where(cos < 1.0, cos, 1.0)
     cos = np.where(n == 0.0, zero, np.where(n != n, NAN, cos))
-    from_vertical = np.arccos(cos) * _RAD_TO_DEG
-    if reference == "vertical":
-        return from_vertical
-    if reference == "horizontal":
-        return 90.0 - from_vertical
-    raise ValueError(f"unknown inclination reference {reference!r}")
+    return _from_reference(np.arccos(cos) * _RAD_TO_DEG, reference)
 
 
 def _distance_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:

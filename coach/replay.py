@@ -82,11 +82,11 @@ def replay(rec, exercise: Exercise, params: Optional[PipelineConfig] = None, *, 
            personal: Optional[Personal] = None, trace: bool = False, source_name: str = "") -> ReplayResult:
     """Re-run ``rec`` (a coach.pose.recording.Recording) through the live session code with
     ``exercise``'s rules; ``trace`` also keeps the per-frame Trace (costs ~10 % more)."""
-    from .runner import recorded_stop, recording_items
+    from .runner import recorded_stop, recording_items, recording_times
     return replay_items(recording_items(rec), exercise, params, fps=rec.fps, lang=lang, personal=personal,
                         trace=trace, source_name=source_name or rec.meta.get("source", ""),
                         stopped=recorded_stop(rec), poses=rec.poses,
-                        times=np.asarray(rec.times, np.float64).tolist())
+                        times=recording_times(rec))
 
 
 def replay_items(items: Iterable[Any], exercise: Exercise, params: Optional[PipelineConfig] = None, *,

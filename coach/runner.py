@@ -108,9 +108,14 @@ def recording_items(rec, canvas: bool = False) -> Iterator[Item]:
     """Replay a pose.recording.Recording (exact timestamps); optional blank canvas images."""
     w, h = rec.image_size
     idx = np.asarray(rec.indices).tolist() if rec.indices is not None else range(len(rec.poses))
-    # tolist: Python floats and ints, as float() and int() of each would give
-    for t, i, pose in zip(np.asarray(rec.times, np.float64).tolist(), idx, rec.poses):
+    for t, i, pose in zip(recording_times(rec), idx, rec.poses):
         yield _item(t, i, np.full((h, w, 3), 40, np.uint8) if canvas else None, pose)
+
+
+def recording_times(rec) -> list[float]:
+    """A recording's frame times (s) as its items carry them: Python floats, as float() of
+    each would give (what Session.prepare is given with the recording's poses)."""
+    return np.asarray(rec.times, np.float64).tolist()
 
 
 def _item(t: float, index: int, image: Optional[np.ndarray], pose: Optional[Pose]) -> Item:

@@ -181,10 +181,10 @@ def _filter(p: OneEuroParams, dt: Optional[float], xs: list[float], valid: list[
     ``dt`` s after the state ``prev_*`` (None: a fresh start). Per number, the same IEEE
     operations in the same order as the whole-array version (so the same bits), and the same
     fresh starts and pass-throughs."""
-    if dt is None or not 0 < dt <= p.max_gap_s:  # a fresh start
+    w = _speed_weight(p, dt)
+    if w is None:  # a fresh start
         return xs, [0.0] * len(xs)
-    a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
-    b_d = 1 - a_d
+    dt, a_d, b_d = w
     beta, min_cutoff = p.beta, p.min_cutoff_hz
     out: list[float] = []
     dxs: list[float] = []
@@ -201,27 +201,22 @@ def _filter(p: OneEuroParams, dt: Optional[float], xs: list[float], valid: list[
     return out, dxs
 
 
-def _speed_weights(p: OneEuroParams, dts: Sequence[Optional[float]]) -> list[Optional[tuple[float, float, float]]]:
-    """Per sample of a stream, (dt, a_d, 1 - a_d) of _filter's speed estimate, or None where the
-    filter starts afresh (the first sample, or a gap outside (0, max_gap_s]): the same for
-    every number of one block, so worked out once."""
-    c_d = 1.0 / (_K * p.d_cutoff_hz)
-    out: list[Optional[tuple[float, float, float]]] = []
-    for dt in dts:
-        if dt is None or not 0 < dt <= p.max_gap_s:
-            out.append(None)
-        else:
-            a_d = 1.0 / (1.0 + c_d / dt)
-            out.append((dt, a_d, 1 - a_d))
-    return out
+def _speed_weight(p: OneEuroParams, dt: Optional[float]) -> Optional[tuple[float, float, float]]:
+    """(dt, a_d, 1 - a_d) of the filter's speed estimate for a sample ``dt`` s after the last
+    one, or None where the filter starts afresh (no last sample, or a gap outside (0,
+    max_gap_s]): the same for every number filtered at that time."""
+    if dt is None or not 0 < dt <= p.max_gap_s:
+        return None
+    a_d = 1.0 / (1.0 + (1.0 / (_K * p.d_cutoff_hz)) / dt)
+    return dt, a_d, 1 - a_d
 
 
 def _filter_series(p: OneEuroParams, weights: Sequence[Optional[tuple[float, float, float]]],
                    xs: Sequence[float], valid: Sequence[bool]) -> list[float]:
-    """_filter of one number over a whole stream of samples: its outputs. ``weights``: the
-    stream's _speed_weights. The same IEEE operations in the same order as _filter's, per
-    sample (so the same bits), run along time for one number instead of across the numbers
-    for one time."""
+    """_filter of one number over a whole stream of samples: its outputs. ``weights``: each
+    sample's _speed_weight (worked out once for every number of a block). The same IEEE
+    operations in the same order as _filter's, per sample (so the same bits), run along time
+    for one number instead of across the numbers for one time."""
     beta, min_cutoff = p.beta, p.min_cutoff_hz
     out: list[float] = []
     px, pok, pdx = math.nan, False, 0.0
@@ -385,7 +380,8 @@ class LandmarkSmoother:
             if not rows.size or cols.start == cols.stop:
                 continue
             block_t = [ts[r] for r in rows.tolist()]
-            weights = _speed_weights(self.params, [None] + [b - a for a, b in zip(block_t, block_t[1:])])
+            dts = [None] + [b - a for a, b in zip(block_t, block_t[1:])]
+            weights = [_speed_weight(self.params, dt) for dt in dts]
             xs, ok = numbers[rows, cols].T.tolist(), known[rows, cols].T.tolist()
             out = np.array([_filter_series(self.params, weights, x, o) for x, o in zip(xs, ok)]).T
             if is_pixel:
